@@ -1,0 +1,52 @@
+/**
+ * Reusable zod field schemas with messages in the course's voice: the rule, then what was
+ * given ("must be between 0 and 1, got 1.5"). Zod numbers already reject NaN and
+ * infinities.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** A probability: a finite number in [0, 1]. */
+export function probability(): z.ZodNumber {
+  return z.number().min(0, { error: "must be between 0 and 1" })
+    .max(1, { error: "must be between 0 and 1" });
+}
+
+/** A duration or instant in milliseconds that may be zero. */
+export function nonNegativeMs(): z.ZodNumber {
+  return z.number().min(0, { error: "must be at least 0 ms" });
+}
+
+/** A duration in milliseconds that must be greater than zero. */
+export function positiveMs(): z.ZodNumber {
+  return z.number().gt(0, { error: "must be greater than 0 ms" });
+}
+
+/** A positive finite number (a rate, a scale, a shape parameter). */
+export function positiveNumber(): z.ZodNumber {
+  return z.number().gt(0, { error: "must be greater than 0" });
+}
+
+/** A finite number that may be zero but not negative. */
+export function nonNegativeNumber(): z.ZodNumber {
+  return z.number().min(0, { error: "must be at least 0" });
+}
+
+/** A whole number no smaller than `min`. */
+export function integerAtLeast(min: number): z.ZodNumber {
+  return z.number().int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min}` });
+}
+
+/** A seed: a whole number from 0 to 2^32 - 1. */
+export function seedField(): z.ZodNumber {
+  return z.number().int({ error: "must be a whole number" })
+    .min(0, { error: "must be between 0 and 4294967295" })
+    .max(0xffffffff, { error: "must be between 0 and 4294967295" });
+}
+
+/** A node id: a non-empty name without spaces ("n1", "client-3"). */
+export function nodeIdField(): z.ZodString {
+  return z.string().regex(/^[^\s]+$/, { error: "must be a non-empty name without spaces" });
+}

@@ -1,0 +1,12 @@
+/**
+ * The course library: everything a chapter imports, from one place.
+ *
+ * ```ts
+ * import { Simulation, spaceTimeDiagram } from "../lib/mod.ts";
+ * ```
+ *
+ * @module
+ */
+export * from "./config/mod.ts";
+export * from "./sim/mod.ts";
+export * from "./experiments/mod.ts";

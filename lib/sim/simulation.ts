@@ -1,0 +1,913 @@
+/**
+ * The deterministic discrete-event simulator: virtual time, one event queue, nodes as
+ * state machines, a faulty network, per-node clocks, faults as data, and a trace.
+ *
+ * @module
+ */
+import { Observable, type Subscriber } from "rxjs";
+import { z } from "zod";
+import { integerAtLeast, parseConfig, positiveMs, seedField } from "../config/mod.ts";
+import { type ClockConfigInput, ClockConfigSchema, NodeClock } from "./clock.ts";
+import { SimulationError } from "./errors.ts";
+import { CalendarQueue } from "./calendar_queue.ts";
+import {
+  describeFault,
+  type Fault,
+  type FaultInput,
+  FaultScheduleSchema,
+  validateFaultSchedule,
+} from "./faults.ts";
+import {
+  type LinkOverride,
+  LinkOverrideSchema,
+  type LinkSettings,
+  Network,
+  NetworkConfigSchema,
+} from "./network.ts";
+import {
+  MemoryStorage,
+  type Message,
+  type Node,
+  type NodeContext,
+  type NodeFactory,
+  type NodeId,
+  type TimerId,
+} from "./node.ts";
+import { Random } from "./random.ts";
+import {
+  describeMessage,
+  describePayload,
+  describeRecord,
+  type DropReason,
+  Trace,
+  type TraceRecord,
+} from "./trace.ts";
+
+/** Zod schema of a {@link SimulationConfig}. */
+export const SimulationConfigSchema = z.strictObject({
+  /** Master seed: every random choice in the run derives from it. Default 1. */
+  seed: seedField().default(1),
+  /** The network's latency, loss, duplication, order and per-link overrides. */
+  network: NetworkConfigSchema.prefault({}),
+  /** Clock offset and drift per node id. Nodes not listed have perfect clocks. */
+  clocks: z.record(z.string(), ClockConfigSchema).default({}),
+  /** Faults to inject, at their times. Default none. */
+  faults: FaultScheduleSchema.default([]),
+  /** Keep a trace of every event (turn off for sweeps; it then costs nothing). Default true. */
+  record: z.boolean().default(true),
+  /** Freeze each message on send, so no node can mutate another's copy. Default true. */
+  freezeMessages: z.boolean().default(true),
+  /** Most events one `run*` call may process before failing. Default 10,000,000. */
+  maxEvents: integerAtLeast(1).default(10_000_000),
+  /** Latest virtual time `runUntilQuiet` and `runUntilTrue` may reach (ms). Default 1 hour. */
+  maxTimeMs: positiveMs().default(3_600_000),
+  /** The line that replays this run, printed with any failure. */
+  replay: z.string().optional(),
+});
+
+/** A simulation's settings, with defaults applied. */
+export type SimulationConfig = z.output<typeof SimulationConfigSchema>;
+
+/** What a user may write for a simulation's settings: every field is optional. */
+export type SimulationConfigInput = z.input<typeof SimulationConfigSchema>;
+
+/** Whether a node is running, crashed, or paused. */
+export type NodeStatus = "up" | "crashed" | "paused";
+
+/** Options for {@link Simulation.addNode}. */
+export interface AddNodeOptions {
+  /** This node's clock (overrides `clocks[id]` of the config). */
+  readonly clock?: ClockConfigInput;
+}
+
+/** Options for {@link Simulation.runUntilTrue} and {@link Simulation.runUntilQuiet}. */
+export interface RunBoundOptions {
+  /** Give up (with a liveness error) at this virtual time, in ms. Default: the config's maxTimeMs. */
+  readonly untilMs?: number;
+  /** Give up after this much more virtual time, in ms (alternative to `untilMs`). */
+  readonly withinMs?: number;
+  /** What is being waited for, for the error message ("a leader is elected"). */
+  readonly description?: string;
+  /** Extra words for the error when the bound is hit ("3 of 5 nodes partitioned"). */
+  readonly explain?: () => string;
+}
+
+/** Counts of what happened in a run so far. */
+export interface SimulationStats {
+  /** Events processed (deliveries, timers, faults, starts, drops at arrival, ...). */
+  readonly events: number;
+  /** Messages sent (duplicates count once). */
+  readonly sends: number;
+  /** Message copies delivered. */
+  readonly deliveries: number;
+  /** Message copies dropped, any reason. */
+  readonly drops: number;
+  /** Timers fired. */
+  readonly timers: number;
+}
+
+const DELIVER = 0, TIMER = 1, START = 2, FAULT = 3, CALL = 4;
+const UP = 0, CRASHED = 1, PAUSED = 2;
+const STATUS_NAMES: readonly NodeStatus[] = ["up", "crashed", "paused"];
+
+/** One entry of the agenda. A single shape for every kind keeps the hot path monomorphic. */
+class SimEvent {
+  cancelled = false;
+  constructor(
+    public time: number,
+    public seq: number,
+    public readonly kind: number,
+    /** Destination (deliver) or owner (timer, start) node index; -1 if none. */
+    public readonly node: number,
+    /** Sender node index (deliver); -1 otherwise. */
+    public readonly from: number,
+    /** The message, the timer payload, the fault or the callback. */
+    public readonly payload: unknown,
+    /** Message id (deliver) or timer id (timer). */
+    public readonly id: number,
+    /** Copy number (deliver) or incarnation (timer). */
+    public readonly aux: number,
+    /** Send time (deliver) or set time (timer). */
+    public readonly sentAt: number,
+  ) {}
+}
+
+/** Everything the simulator keeps about one node. */
+class NodeSlot<M extends Message> {
+  status = UP;
+  incarnation = 0;
+  instance: Node<M, unknown> | undefined;
+  /** Flipped when the incarnation dies, so its context stops acting. */
+  alive = { value: false };
+  readonly timers = new Map<number, SimEvent>();
+  deferred: SimEvent[] = [];
+  readonly storage = new MemoryStorage();
+  constructor(
+    readonly index: number,
+    readonly id: NodeId,
+    readonly factory: NodeFactory<M, unknown>,
+    readonly clock: NodeClock,
+    readonly random: Random,
+    readonly netRandom: Random,
+  ) {}
+}
+
+/**
+ * A deterministic simulation of nodes exchanging messages over a faulty network.
+ * Same seed, same nodes, same faults: same run, byte for byte (compare `trace.hash()`).
+ *
+ * @example
+ * ```ts
+ * type Msg = { type: "ping" } | { type: "pong" };
+ * const sim = new Simulation<Msg>({ seed: 7, network: { lossProbability: 0.1 } });
+ * sim.addNodes(["n1", "n2", "n3"], (ctx) => ({
+ *   start: () => ctx.send(ctx.peers[0]!, { type: "ping" }),
+ *   onMessage: (from, message) => {
+ *     if (message.type === "ping") ctx.send(from, { type: "pong" });
+ *   },
+ * }));
+ * sim.runUntil(100);
+ * console.log(sim.trace.describe());
+ * ```
+ */
+export class Simulation<M extends Message = Message> {
+  /** The validated settings of this run. */
+  readonly config: SimulationConfig;
+  /** Every record of the run (empty when `record` is false). */
+  readonly trace: Trace = new Trace();
+  /** The master random stream; take `random.child("workload")` and the like from it. */
+  readonly random: Random;
+
+  readonly #queue = new CalendarQueue<SimEvent>();
+  readonly #network: Network;
+  readonly #slots: NodeSlot<M>[] = [];
+  readonly #indexById = new Map<NodeId, number>();
+  readonly #nodeIds: NodeId[] = [];
+  readonly #invariants: { name: string; check: () => string | undefined }[] = [];
+  readonly #subscribers = new Set<Subscriber<TraceRecord>>();
+  #pendingFaults: Fault[] = [];
+  #now = 0;
+  #seq = 0;
+  #nextMessageId = 0;
+  #nextTimerId = 1;
+  #tracing: boolean;
+  readonly #freeze: boolean;
+  #failure: SimulationError | undefined;
+  #events = 0;
+  #sends = 0;
+  #deliveries = 0;
+  #drops = 0;
+  #timers = 0;
+
+  /** A simulation with the given settings; a bad setting throws a ConfigError naming it. */
+  constructor(config: SimulationConfigInput = {}) {
+    this.config = parseConfig(SimulationConfigSchema, config);
+    this.random = new Random(this.config.seed);
+    this.#network = new Network(this.config.network);
+    this.#tracing = this.config.record;
+    this.#freeze = this.config.freezeMessages;
+    this.#pendingFaults = [...this.config.faults];
+  }
+
+  /** The master seed. */
+  get seed(): number {
+    return this.config.seed;
+  }
+
+  /** True (virtual) time now, in ms. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Every node id, in the order added. */
+  get nodeIds(): readonly NodeId[] {
+    return this.#nodeIds;
+  }
+
+  /** Counts of what happened so far. */
+  get stats(): SimulationStats {
+    return {
+      events: this.#events,
+      sends: this.#sends,
+      deliveries: this.#deliveries,
+      drops: this.#drops,
+      timers: this.#timers,
+    };
+  }
+
+  /**
+   * Every trace record as it happens, for notebooks that want to watch or pipe events.
+   * Subscribing turns record creation on even when `record` is false.
+   */
+  get events$(): Observable<TraceRecord> {
+    return new Observable<TraceRecord>((subscriber) => {
+      this.#subscribers.add(subscriber);
+      this.#tracing = true;
+      return () => {
+        this.#subscribers.delete(subscriber);
+        this.#tracing = this.config.record || this.#subscribers.size > 0;
+      };
+    });
+  }
+
+  /**
+   * Adds a node. It starts (its `start` handler runs) at the current virtual time, once
+   * the simulation runs.
+   */
+  addNode<T>(id: NodeId, factory: NodeFactory<M, T>, options: AddNodeOptions = {}): void {
+    if (typeof id !== "string" || !/^[^\s]+$/.test(id)) {
+      throw new TypeError(`Cannot add node ${JSON.stringify(id)}: ids are names without spaces`);
+    }
+    if (this.#indexById.has(id)) {
+      throw new TypeError(`Cannot add node ${id}: a node with that id already exists`);
+    }
+    if (typeof factory !== "function") {
+      throw new TypeError(`Cannot add node ${id}: factory must be a function (ctx) => node`);
+    }
+    const clockInput = options.clock ?? this.config.clocks[id] ?? {};
+    const clock = new NodeClock(parseConfig(ClockConfigSchema, clockInput, `clocks.${id}`));
+    const index = this.#network.addNode(id);
+    const slot = new NodeSlot<M>(
+      index,
+      id,
+      factory as NodeFactory<M, unknown>,
+      clock,
+      this.random.child(`node:${id}`),
+      this.random.child(`net:${id}`),
+    );
+    slot.status = CRASHED; // until its start event runs
+    this.#slots.push(slot);
+    this.#indexById.set(id, index);
+    this.#nodeIds.push(id);
+    this.#push(this.#now, START, index, -1, undefined, 0, 0);
+  }
+
+  /** Adds several nodes built by the same factory. */
+  addNodes<T>(ids: readonly NodeId[], factory: NodeFactory<M, T>, options?: AddNodeOptions): void {
+    for (const id of ids) this.addNode(id, factory, options);
+  }
+
+  /** The live node object of `id` (cast to your class), or undefined while it is crashed. */
+  node<N = Node<M>>(id: NodeId): N | undefined {
+    return this.#slot(id, "read node").instance as N | undefined;
+  }
+
+  /** Whether node `id` is up, crashed or paused. */
+  status(id: NodeId): NodeStatus {
+    return STATUS_NAMES[this.#slot(id, "read status").status] as NodeStatus;
+  }
+
+  /** What node `id`'s clock reads now. */
+  localTime(id: NodeId): number {
+    return this.#slot(id, "read clock").clock.read(this.#now);
+  }
+
+  /** Node `id`'s durable storage (for inspection; nodes use their context's). */
+  storage(id: NodeId): MemoryStorage {
+    return this.#slot(id, "read storage").storage;
+  }
+
+  /** The effective settings of the directed link `from` → `to`. */
+  linkSettings(from: NodeId, to: NodeId): LinkSettings {
+    return this.#network.settingsOf(from, to);
+  }
+
+  /** Changes some links from now on ("n3's links become slow"). Later changes win. */
+  setLinks(override: z.input<typeof LinkOverrideSchema>): void {
+    this.#network.addOverride(parseConfig(LinkOverrideSchema, override, "link") as LinkOverride);
+  }
+
+  /** Returns every link to the network's default settings. */
+  resetLinks(): void {
+    this.#network.clearOverrides();
+  }
+
+  /** Runs `action` at virtual time `timeMs` (now or later), between events. */
+  at(timeMs: number, action: (sim: this) => void): void {
+    if (!(timeMs >= this.#now)) {
+      throw new RangeError(
+        `Cannot schedule an action at ${timeMs} ms: it is already ${this.#now} ms`,
+      );
+    }
+    this.#push(timeMs, CALL, -1, -1, action, 0, 0);
+  }
+
+  /**
+   * Adds faults to inject at their times (validated now; checked against the nodes when
+   * the run resumes: a restart of a node that is not crashed is an error).
+   */
+  schedule(faults: readonly FaultInput[]): void {
+    const parsed = parseConfig(FaultScheduleSchema, faults, "faults");
+    for (const fault of parsed) {
+      if (fault.atMs < this.#now) {
+        throw new RangeError(
+          `Cannot schedule ${
+            describeFault(fault)
+          } at ${fault.atMs} ms: it is already ${this.#now} ms`,
+        );
+      }
+    }
+    this.#pendingFaults.push(...parsed);
+  }
+
+  /**
+   * Checks `check` after every event; when it returns a description of a violation, the
+   * run fails with a safety error naming the invariant, the seed and the time.
+   */
+  addInvariant(name: string, check: () => string | undefined): void {
+    this.#invariants.push({ name, check });
+  }
+
+  /** Crashes node `id` now: its volatile state and timers are lost. */
+  crash(id: NodeId): void {
+    const slot = this.#slot(id, "crash");
+    if (slot.status === CRASHED) throw this.#misuse(`Cannot crash ${id}: it is already crashed`);
+    this.#kill(slot);
+    this.#emit({ kind: "crash", t: this.#now, node: id });
+  }
+
+  /** Restarts crashed node `id` now: a fresh node object that sees only its durable storage. */
+  restart(id: NodeId): void {
+    const slot = this.#slot(id, "restart");
+    if (slot.status !== CRASHED || slot.incarnation === 0) {
+      throw this.#misuse(`Cannot restart ${id}: it is ${STATUS_NAMES[slot.status]}, not crashed`);
+    }
+    this.#boot(slot, "restart");
+  }
+
+  /** Pauses node `id` now: its messages and timers wait until it resumes. */
+  pause(id: NodeId): void {
+    const slot = this.#slot(id, "pause");
+    if (slot.status !== UP) {
+      throw this.#misuse(`Cannot pause ${id}: it is ${STATUS_NAMES[slot.status]}`);
+    }
+    slot.status = PAUSED;
+    this.#emit({ kind: "pause", t: this.#now, node: id });
+  }
+
+  /** Resumes paused node `id` now: what arrived meanwhile is handled, in arrival order. */
+  resume(id: NodeId): void {
+    const slot = this.#slot(id, "resume");
+    if (slot.status !== PAUSED) {
+      throw this.#misuse(`Cannot resume ${id}: it is ${STATUS_NAMES[slot.status]}, not paused`);
+    }
+    slot.status = UP;
+    this.#emit({ kind: "resume", t: this.#now, node: id });
+    const waiting = slot.deferred;
+    slot.deferred = [];
+    for (const event of waiting) {
+      event.time = this.#now;
+      event.seq = this.#seq++;
+      this.#queue.push(event);
+    }
+  }
+
+  /** Cuts every link between nodes of different groups, both ways, until healed. */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    this.#applyFault({ atMs: this.#now, kind: "partition", groups: groups.map((g) => [...g]) });
+  }
+
+  /** Cuts the links from each node of `from` to each node of `to`, one way, until healed. */
+  partitionOneWay(from: readonly NodeId[], to: readonly NodeId[]): void {
+    this.#applyFault({ atMs: this.#now, kind: "partition-one-way", from: [...from], to: [...to] });
+  }
+
+  /** Restores every cut link. */
+  heal(): void {
+    this.#applyFault({ atMs: this.#now, kind: "heal" });
+  }
+
+  /** Steps node `id`'s clock by `deltaMs`. */
+  jumpClock(id: NodeId, deltaMs: number): void {
+    this.#applyFault({ atMs: this.#now, kind: "clock-jump", node: id, deltaMs });
+  }
+
+  /** Processes every event up to and including virtual time `timeMs`; then now = timeMs. */
+  runUntil(timeMs: number): void {
+    this.#prepare();
+    if (!(timeMs >= this.#now)) {
+      throw new RangeError(`Cannot run until ${timeMs} ms: it is already ${this.#now} ms`);
+    }
+    this.#loop(timeMs, undefined);
+    this.#now = timeMs;
+  }
+
+  /** Runs for `durationMs` more virtual time. */
+  runFor(durationMs: number): void {
+    this.runUntil(this.#now + durationMs);
+  }
+
+  /**
+   * Runs until `predicate` holds (checked after every event), and returns the virtual
+   * time when it first did. Fails with a liveness error if it does not hold by the bound.
+   */
+  runUntilTrue(predicate: () => boolean, options: RunBoundOptions = {}): number {
+    this.#prepare();
+    if (predicate()) return this.#now;
+    const limit = this.#limit(options);
+    const reached = this.#loop(limit, predicate);
+    if (reached) return this.#now;
+    this.#now = Math.max(this.#now, Math.min(limit, this.#queue.peek()?.time ?? limit));
+    const what = options.description ?? "the condition";
+    const why = options.explain ? `: ${options.explain()}` : "";
+    throw this.#fail("liveness", `Cannot reach ${what} within ${limit} ms${why}`);
+  }
+
+  /**
+   * Runs until no event is pending (no message in flight, no timer set). Nodes with
+   * periodic timers never get there: the run then fails with a liveness error at the bound.
+   */
+  runUntilQuiet(options: RunBoundOptions = {}): number {
+    this.#prepare();
+    const limit = this.#limit(options);
+    this.#loop(limit, undefined);
+    if (this.#queue.size === 0) return this.#now;
+    const pending = this.#pendingSummary();
+    throw this.#fail("liveness", `Cannot reach quiet within ${limit} ms: ${pending} still pending`);
+  }
+
+  /** Processes the single next event, if any. Returns false when nothing is pending. */
+  step(): boolean {
+    this.#prepare();
+    const event = this.#queue.pop();
+    if (event === undefined) return false;
+    this.#now = event.time;
+    this.#handle(event);
+    return true;
+  }
+
+  /** Events waiting in the agenda (including cancelled timers not yet discarded). */
+  get pendingEvents(): number {
+    return this.#queue.size;
+  }
+
+  // ---- run loop ---------------------------------------------------------------------
+
+  #loop(limitMs: number, predicate: (() => boolean) | undefined): boolean {
+    const queue = this.#queue;
+    const budget = this.config.maxEvents;
+    let processed = 0;
+    for (;;) {
+      const next = queue.peek();
+      if (next === undefined || next.time > limitMs) return false;
+      queue.pop();
+      this.#now = next.time;
+      this.#handle(next);
+      if (++processed >= budget) {
+        throw this.#fail(
+          "bound-exceeded",
+          `Cannot finish the run: it processed ${budget} events without reaching ${limitMs} ms`,
+        );
+      }
+      if (predicate !== undefined && predicate()) return true;
+    }
+  }
+
+  #handle(event: SimEvent): void {
+    this.#events++;
+    try {
+      switch (event.kind) {
+        case DELIVER:
+          this.#deliver(event);
+          break;
+        case TIMER:
+          this.#fire(event);
+          break;
+        case START:
+          this.#boot(this.#slots[event.node] as NodeSlot<M>, "start");
+          break;
+        case FAULT:
+          this.#applyFault(event.payload as Fault);
+          break;
+        case CALL:
+          (event.payload as (sim: this) => void)(this);
+          break;
+      }
+    } catch (error) {
+      if (error instanceof SimulationError) throw error;
+      throw this.#fail("node-exception", `Cannot ${this.#describeEvent(event)}: ${error}`, error);
+    }
+    if (this.#invariants.length > 0) this.#checkInvariants();
+  }
+
+  #deliver(event: SimEvent): void {
+    const slot = this.#slots[event.node] as NodeSlot<M>;
+    if (slot.status === CRASHED) return this.#drop(event, "crashed");
+    if (this.#network.isCut(event.from, event.node)) return this.#drop(event, "partition");
+    if (slot.status === PAUSED) {
+      slot.deferred.push(event);
+      return;
+    }
+    this.#deliveries++;
+    const from = (this.#slots[event.from] as NodeSlot<M>).id;
+    if (this.#tracing) {
+      const message = event.payload as M;
+      this.#emit({
+        kind: "deliver",
+        t: this.#now,
+        from,
+        to: slot.id,
+        msgId: event.id,
+        copy: event.aux,
+        type: message.type,
+        message,
+        sentAt: event.sentAt,
+      });
+    }
+    (slot.instance as Node<M, unknown>).onMessage(from, event.payload as M);
+  }
+
+  #fire(event: SimEvent): void {
+    if (event.cancelled) return;
+    const slot = this.#slots[event.node] as NodeSlot<M>;
+    if (event.aux !== slot.incarnation || slot.status === CRASHED) return;
+    if (slot.status === PAUSED) {
+      slot.deferred.push(event);
+      return;
+    }
+    slot.timers.delete(event.id);
+    this.#timers++;
+    if (this.#tracing) {
+      this.#emit({
+        kind: "timer",
+        t: this.#now,
+        node: slot.id,
+        timerId: event.id,
+        name: describePayload(event.payload),
+      });
+    }
+    slot.instance?.onTimer?.(event.payload, event.id);
+  }
+
+  #drop(event: SimEvent, reason: DropReason): void {
+    this.#drops++;
+    if (!this.#tracing) return;
+    const message = event.payload as M;
+    this.#emit({
+      kind: "drop",
+      t: this.#now,
+      from: (this.#slots[event.from] as NodeSlot<M>).id,
+      to: (this.#slots[event.node] as NodeSlot<M>).id,
+      msgId: event.id,
+      copy: event.aux,
+      type: message.type,
+      message,
+      sentAt: event.sentAt,
+      reason,
+    });
+  }
+
+  // ---- what nodes do through their context -------------------------------------------
+
+  #send(slot: NodeSlot<M>, to: NodeId, message: M): void {
+    const toIndex = this.#indexById.get(to);
+    if (toIndex === undefined) {
+      throw new RangeError(
+        `Cannot send ${describeMessage(message)} to ${JSON.stringify(to)}: no such node`,
+      );
+    }
+    if (this.#freeze) Object.freeze(message);
+    this.#sends++;
+    const now = this.#now;
+    const msgId = this.#nextMessageId++;
+    const link = this.#network.link(slot.index, toIndex);
+    const random = slot.netRandom;
+    const copies = link.duplicate > 0 && random.next() < link.duplicate ? 2 : 1;
+    if (this.#tracing) {
+      this.#emit({
+        kind: "send",
+        t: now,
+        from: slot.id,
+        to,
+        msgId,
+        type: message.type,
+        message,
+        copies,
+      });
+    }
+    for (let copy = 0; copy < copies; copy++) {
+      let reason: DropReason | undefined;
+      if (this.#network.isCut(slot.index, toIndex)) reason = "partition";
+      else if (link.loss > 0 && random.next() < link.loss) reason = "loss";
+      if (reason !== undefined) {
+        this.#drops++;
+        if (this.#tracing) {
+          this.#emit({
+            kind: "drop",
+            t: now,
+            from: slot.id,
+            to,
+            msgId,
+            copy,
+            type: message.type,
+            message,
+            sentAt: now,
+            reason,
+          });
+        }
+        continue;
+      }
+      let arrival = now + link.sampleLatency(random);
+      if (link.fifo) arrival = this.#network.fifoArrival(slot.index, toIndex, arrival);
+      this.#push(arrival, DELIVER, toIndex, slot.index, message, msgId, copy, now);
+    }
+  }
+
+  #setTimer(slot: NodeSlot<M>, delayMs: number, payload: unknown): TimerId {
+    if (!(delayMs >= 0) || !Number.isFinite(delayMs)) {
+      throw new RangeError(
+        `Cannot set a timer on ${slot.id}: delayMs must be a finite number at least 0, got ${delayMs}`,
+      );
+    }
+    const id = this.#nextTimerId++;
+    const event = this.#push(
+      this.#now + slot.clock.trueDuration(delayMs),
+      TIMER,
+      slot.index,
+      -1,
+      payload,
+      id,
+      slot.incarnation,
+      this.#now,
+    );
+    slot.timers.set(id, event);
+    return id;
+  }
+
+  #cancelTimer(slot: NodeSlot<M>, id: TimerId): void {
+    const event = slot.timers.get(id);
+    if (event === undefined) return;
+    event.cancelled = true;
+    slot.timers.delete(id);
+  }
+
+  #contextFor(slot: NodeSlot<M>): NodeContext<M, unknown> {
+    const alive = slot.alive;
+    const peers = this.#nodeIds.filter((id) => id !== slot.id);
+    const random = slot.incarnation === 1
+      ? slot.random
+      : slot.random.child(`incarnation:${slot.incarnation}`);
+    // The context's methods close over this incarnation: after a crash they do nothing.
+    return {
+      id: slot.id,
+      nodeIds: this.#nodeIds,
+      peers,
+      incarnation: slot.incarnation,
+      random,
+      storage: slot.storage,
+      now: () => slot.clock.read(this.#now),
+      send: (to, message) => {
+        if (alive.value) this.#send(slot, to, message);
+      },
+      setTimer: (delayMs, payload) => alive.value ? this.#setTimer(slot, delayMs, payload) : -1,
+      cancelTimer: (id) => {
+        if (alive.value) this.#cancelTimer(slot, id);
+      },
+      log: (text, data) => {
+        if (alive.value && this.#tracing) {
+          this.#emit({
+            kind: "note",
+            t: this.#now,
+            node: slot.id,
+            text,
+            ...(data === undefined ? {} : { data }),
+          });
+        }
+      },
+    };
+  }
+
+  // ---- node lifecycle and faults -----------------------------------------------------
+
+  #boot(slot: NodeSlot<M>, why: "start" | "restart"): void {
+    slot.incarnation++;
+    slot.status = UP;
+    slot.alive = { value: true };
+    const context = this.#contextFor(slot);
+    if (why === "start") {
+      this.#emit({ kind: "start", t: this.#now, node: slot.id, incarnation: slot.incarnation });
+    } else {
+      this.#emit({ kind: "restart", t: this.#now, node: slot.id, incarnation: slot.incarnation });
+    }
+    slot.instance = slot.factory(context);
+    slot.instance.start?.();
+  }
+
+  #kill(slot: NodeSlot<M>): void {
+    slot.status = CRASHED;
+    slot.alive.value = false;
+    slot.instance = undefined;
+    for (const event of slot.timers.values()) event.cancelled = true;
+    slot.timers.clear();
+    slot.deferred = [];
+  }
+
+  #applyFault(fault: Fault): void {
+    switch (fault.kind) {
+      case "partition": {
+        const groups = fault.groups.map((group) => group.map((id) => this.#slot(id, "partition")));
+        const links: [NodeId, NodeId][] = [];
+        for (const [g, group] of groups.entries()) {
+          for (const [h, other] of groups.entries()) {
+            if (g === h) continue;
+            for (const a of group) {
+              for (const b of other) {
+                if (this.#network.cut(a.index, b.index)) links.push([a.id, b.id]);
+              }
+            }
+          }
+        }
+        this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
+        return;
+      }
+      case "partition-one-way": {
+        const links: [NodeId, NodeId][] = [];
+        for (const a of fault.from.map((id) => this.#slot(id, "partition"))) {
+          for (const b of fault.to.map((id) => this.#slot(id, "partition"))) {
+            if (a !== b && this.#network.cut(a.index, b.index)) links.push([a.id, b.id]);
+          }
+        }
+        this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
+        return;
+      }
+      case "heal":
+        this.#network.healAll();
+        this.#emit({ kind: "heal", t: this.#now });
+        return;
+      case "crash":
+        return this.crash(fault.node);
+      case "restart":
+        return this.restart(fault.node);
+      case "pause":
+        return this.pause(fault.node);
+      case "resume":
+        return this.resume(fault.node);
+      case "clock-jump":
+        this.#slot(fault.node, "jump the clock of").clock.jump(fault.deltaMs);
+        this.#emit({ kind: "clock-jump", t: this.#now, node: fault.node, deltaMs: fault.deltaMs });
+        return;
+    }
+  }
+
+  /** Validates and enqueues faults scheduled since the last run. */
+  #prepare(): void {
+    if (this.#failure !== undefined) {
+      throw new Error(
+        `Cannot run: this simulation already failed at ${this.#failure.timeMs.toFixed(3)} ms ` +
+          `(${this.#failure.kind}); create a new one`,
+      );
+    }
+    if (this.#pendingFaults.length === 0) return;
+    const crashed = new Set(
+      this.#slots.filter((s) => s.status === CRASHED && s.incarnation > 0).map((s) => s.id),
+    );
+    const problems = validateFaultSchedule(this.#pendingFaults, this.#nodeIds, crashed);
+    if (problems.length > 0) {
+      throw new TypeError(`Cannot run the fault schedule:\n${problems.join("\n")}`);
+    }
+    for (const fault of this.#pendingFaults) {
+      this.#push(fault.atMs, FAULT, -1, -1, fault, 0, 0);
+    }
+    this.#pendingFaults = [];
+  }
+
+  #checkInvariants(): void {
+    for (const invariant of this.#invariants) {
+      const violation = invariant.check();
+      if (violation !== undefined) {
+        throw this.#fail("safety", `Invariant "${invariant.name}" broken: ${violation}`);
+      }
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------
+
+  #push(
+    time: number,
+    kind: number,
+    node: number,
+    from: number,
+    payload: unknown,
+    id: number,
+    aux: number,
+    sentAt = this.#now,
+  ): SimEvent {
+    const event = new SimEvent(time, this.#seq++, kind, node, from, payload, id, aux, sentAt);
+    this.#queue.push(event);
+    return event;
+  }
+
+  #emit(record: TraceRecord): void {
+    if (!this.#tracing) return;
+    if (this.config.record) this.trace.push(record);
+    for (const subscriber of this.#subscribers) subscriber.next(record);
+  }
+
+  #slot(id: NodeId, action: string): NodeSlot<M> {
+    const index = this.#indexById.get(id);
+    if (index === undefined) {
+      throw new RangeError(
+        `Cannot ${action} ${JSON.stringify(id)}: no such node (nodes: ${this.#nodeIds.join(", ")})`,
+      );
+    }
+    return this.#slots[index] as NodeSlot<M>;
+  }
+
+  #limit(options: RunBoundOptions): number {
+    if (options.untilMs !== undefined) return options.untilMs;
+    if (options.withinMs !== undefined) return this.#now + options.withinMs;
+    return this.config.maxTimeMs;
+  }
+
+  #describeEvent(event: SimEvent): string {
+    const name = (index: number) => this.#slots[index]?.id ?? "?";
+    switch (event.kind) {
+      case DELIVER:
+        return `deliver ${describeMessage(event.payload as M)} ${name(event.from)} → ${
+          name(event.node)
+        }`;
+      case TIMER:
+        return `fire timer ${describePayload(event.payload)} on ${name(event.node)}`;
+      case START:
+        return `start ${name(event.node)}`;
+      case FAULT:
+        return `inject ${describeFault(event.payload as Fault)}`;
+      default:
+        return "run a scheduled action";
+    }
+  }
+
+  #pendingSummary(): string {
+    let messages = 0, timers = 0, other = 0;
+    for (const event of this.#queue.items()) {
+      if (event.cancelled) continue;
+      if (event.kind === DELIVER) messages++;
+      else if (event.kind === TIMER) timers++;
+      else other++;
+    }
+    return `${messages} messages, ${timers} timers and ${other} other events`;
+  }
+
+  #misuse(message: string): Error {
+    return new Error(`${message} (at ${this.#now.toFixed(3)} ms)`);
+  }
+
+  #fail(
+    kind: SimulationError["kind"],
+    summary: string,
+    cause?: unknown,
+  ): SimulationError {
+    const excerpt = this.trace.records.slice(-8).map(describeRecord);
+    const replay = this.config.replay ??
+      `run again with seed ${this.config.seed} and the same nodes, settings and faults`;
+    const error = new SimulationError(
+      summary,
+      { kind, seed: this.config.seed, timeMs: this.#now, replay, excerpt },
+      cause === undefined ? undefined : { cause },
+    );
+    // After an exception inside a handler the node's state is half-updated: refuse to go on.
+    // Other failures leave a consistent state that a notebook may keep exploring.
+    if (kind === "node-exception") this.#failure = error;
+    return error;
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * The trace: one typed record per thing that happened in a run (sends, deliveries,
+ * drops with their reason, timers, crashes, restarts, pauses, partitions, heals, clock
+ * jumps, notes). Records are flat plain objects, so a trace is tidy data for Plot; it
+ * has a stable hash, so two runs can be compared by one string.
+ *
+ * @module
+ */
+import type { Message, NodeId } from "./node.ts";
+
+/** Why a message was not delivered. */
+export type DropReason =
+  /** The network lost it (the link's loss probability). */
+  | "loss"
+  /** A partition cut the link, when it was sent or while it was in flight. */
+  | "partition"
+  /** The destination was crashed when it arrived. */
+  | "crashed";
+
+/** A node incarnation started (first start or restart). */
+export interface StartRecord {
+  readonly kind: "start";
+  readonly t: number;
+  readonly node: NodeId;
+  readonly incarnation: number;
+}
+
+/** A node sent a message. `copies` is 2 when the network duplicated it. */
+export interface SendRecord {
+  readonly kind: "send";
+  readonly t: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly msgId: number;
+  readonly type: string;
+  readonly message: Message;
+  readonly copies: number;
+}
+
+/** A message (or a copy of one) arrived and was handed to its destination. */
+export interface DeliverRecord {
+  readonly kind: "deliver";
+  readonly t: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly msgId: number;
+  /** 0 for the original, 1 for a network duplicate. */
+  readonly copy: number;
+  readonly type: string;
+  readonly message: Message;
+  readonly sentAt: number;
+}
+
+/** A message (or a copy) was dropped. */
+export interface DropRecord {
+  readonly kind: "drop";
+  readonly t: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly msgId: number;
+  readonly copy: number;
+  readonly type: string;
+  readonly message: Message;
+  readonly sentAt: number;
+  readonly reason: DropReason;
+}
+
+/** A timer fired. `name` describes its payload. */
+export interface TimerRecord {
+  readonly kind: "timer";
+  readonly t: number;
+  readonly node: NodeId;
+  readonly timerId: number;
+  readonly name: string;
+}
+
+/** A node crashed (volatile state and timers lost) or was paused, resumed, restarted. */
+export interface NodeFaultRecord {
+  readonly kind: "crash" | "pause" | "resume";
+  readonly t: number;
+  readonly node: NodeId;
+}
+
+/** A node restarted from its durable storage. */
+export interface RestartRecord {
+  readonly kind: "restart";
+  readonly t: number;
+  readonly node: NodeId;
+  readonly incarnation: number;
+}
+
+/** Links were cut. `links` lists each cut direction as [from, to]. */
+export interface PartitionRecord {
+  readonly kind: "partition";
+  readonly t: number;
+  readonly description: string;
+  readonly links: readonly (readonly [NodeId, NodeId])[];
+}
+
+/** Every partition healed. */
+export interface HealRecord {
+  readonly kind: "heal";
+  readonly t: number;
+}
+
+/** A node's clock stepped by `deltaMs`. */
+export interface ClockJumpRecord {
+  readonly kind: "clock-jump";
+  readonly t: number;
+  readonly node: NodeId;
+  readonly deltaMs: number;
+}
+
+/** A note a node (or the experiment) wrote with `log`. */
+export interface NoteRecord {
+  readonly kind: "note";
+  readonly t: number;
+  readonly node: NodeId;
+  readonly text: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Anything the trace records. */
+export type TraceRecord =
+  | StartRecord
+  | SendRecord
+  | DeliverRecord
+  | DropRecord
+  | TimerRecord
+  | NodeFaultRecord
+  | RestartRecord
+  | PartitionRecord
+  | HealRecord
+  | ClockJumpRecord
+  | NoteRecord;
+
+/** The kind of a trace record ("send", "deliver", ...). */
+export type TraceKind = TraceRecord["kind"];
+
+/** One message copy's journey: a tidy row for plots and tables. */
+export interface MessageRow {
+  readonly msgId: number;
+  readonly copy: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly type: string;
+  readonly sentAt: number;
+  /** When it was delivered or dropped. */
+  readonly endAt: number;
+  readonly delivered: boolean;
+  /** Why it was dropped, for drops. */
+  readonly reason?: DropReason;
+  /** endAt - sentAt. */
+  readonly latencyMs: number;
+}
+
+/** Options for {@link Trace.describe}. */
+export interface DescribeOptions {
+  /** Only records from this true time on (ms). */
+  readonly fromMs?: number;
+  /** Only records up to this true time (ms). */
+  readonly toMs?: number;
+  /** Only records involving these nodes. */
+  readonly nodes?: readonly NodeId[];
+  /** Only these kinds of record. */
+  readonly kinds?: readonly TraceKind[];
+  /** At most this many lines (default 200); a last line says how many were left out. */
+  readonly limit?: number;
+}
+
+/**
+ * The records of a run, in the order they happened.
+ *
+ * @example
+ * ```ts
+ * sim.runUntil(100);
+ * sim.trace.hash(); // "9f3c...": equal for equal runs
+ * console.log(sim.trace.describe({ limit: 10 }));
+ * ```
+ */
+export class Trace {
+  readonly #records: TraceRecord[] = [];
+
+  /** Every record, oldest first. */
+  get records(): readonly TraceRecord[] {
+    return this.#records;
+  }
+
+  /** How many records there are. */
+  get length(): number {
+    return this.#records.length;
+  }
+
+  /** Appends a record (the simulator calls this; notebooks read). */
+  push(record: TraceRecord): void {
+    this.#records.push(record);
+  }
+
+  /** The records of the given kind. */
+  ofKind<K extends TraceKind>(kind: K): Extract<TraceRecord, { kind: K }>[] {
+    return this.#records.filter((r) => r.kind === kind) as Extract<TraceRecord, { kind: K }>[];
+  }
+
+  /**
+   * A stable 64-bit hash (16 hex digits) of every record: equal traces hash equal, and
+   * any difference in time, order, content or fate of a message changes it.
+   */
+  hash(): string {
+    let a = 0x811c9dc5, b = 0x9747b28c;
+    for (const record of this.#records) {
+      const text = JSON.stringify(record);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193);
+        b = Math.imul(b ^ c, 0x5bd1e995);
+        b ^= b >>> 15;
+      }
+      a = Math.imul(a ^ 0x0a, 0x01000193);
+    }
+    return hex32(a) + hex32(b);
+  }
+
+  /** One row per message copy: who sent it to whom, when, and what became of it. */
+  messages(): MessageRow[] {
+    const sends = new Map<number, SendRecord>();
+    const rows: MessageRow[] = [];
+    for (const record of this.#records) {
+      if (record.kind === "send") sends.set(record.msgId, record);
+      else if (record.kind === "deliver" || record.kind === "drop") {
+        rows.push({
+          msgId: record.msgId,
+          copy: record.copy,
+          from: record.from,
+          to: record.to,
+          type: record.type,
+          sentAt: record.sentAt,
+          endAt: record.t,
+          delivered: record.kind === "deliver",
+          ...(record.kind === "drop" ? { reason: record.reason } : {}),
+          latencyMs: record.t - record.sentAt,
+        });
+      }
+    }
+    return rows;
+  }
+
+  /** The trace as text, one line per record (see {@link describeRecord}). */
+  describe(options: DescribeOptions = {}): string {
+    const limit = options.limit ?? 200;
+    const selected = this.#records.filter((record) => matches(record, options));
+    const lines = selected.slice(0, limit).map(describeRecord);
+    if (selected.length > limit) lines.push(`… ${selected.length - limit} more records`);
+    return lines.join("\n");
+  }
+
+  /** A summary for Jupyter: counts by kind, then the first lines. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    const counts = new Map<string, number>();
+    for (const record of this.#records) {
+      counts.set(record.kind, (counts.get(record.kind) ?? 0) + 1);
+    }
+    const summary = [...counts].map(([kind, n]) => `${n} ${kind}`).join(", ");
+    const text = `Trace: ${this.#records.length} records (${summary}), hash ${this.hash()}\n` +
+      this.describe({ limit: 20 });
+    return { "text/plain": text };
+  }
+}
+
+function matches(record: TraceRecord, options: DescribeOptions): boolean {
+  if (options.fromMs !== undefined && record.t < options.fromMs) return false;
+  if (options.toMs !== undefined && record.t > options.toMs) return false;
+  if (options.kinds !== undefined && !options.kinds.includes(record.kind)) return false;
+  if (options.nodes !== undefined) {
+    return recordNodes(record).some((node) => options.nodes?.includes(node));
+  }
+  return true;
+}
+
+/** The nodes a record involves (both ends of a message; all nodes of a partition). */
+export function recordNodes(record: TraceRecord): NodeId[] {
+  switch (record.kind) {
+    case "send":
+    case "deliver":
+    case "drop":
+      return [record.from, record.to];
+    case "partition":
+      return [...new Set(record.links.flat())];
+    case "heal":
+      return [];
+    default:
+      return [record.node];
+  }
+}
+
+/**
+ * One line for a record: time, who, what.
+ *
+ * @example
+ * ```ts
+ * describeRecord({ kind: "timer", t: 12.5, node: "n1", timerId: 3, name: "election" });
+ * // "    12.500 ms  n1 ⏰ election"
+ * ```
+ */
+export function describeRecord(record: TraceRecord): string {
+  const time = `${record.t.toFixed(3).padStart(10)} ms  `;
+  switch (record.kind) {
+    case "start":
+      return `${time}${record.node} ▶ started (incarnation ${record.incarnation})`;
+    case "send": {
+      const copies = record.copies > 1 ? ` (duplicated ×${record.copies})` : "";
+      return `${time}${record.from} → ${record.to}  ${describeMessage(record.message)}${copies}`;
+    }
+    case "deliver":
+      return `${time}${record.from} ⇒ ${record.to}  ${describeMessage(record.message)}  ` +
+        `(after ${(record.t - record.sentAt).toFixed(3)} ms${
+          record.copy > 0 ? ", duplicate" : ""
+        })`;
+    case "drop":
+      return `${time}${record.from} ✕ ${record.to}  ${describeMessage(record.message)}  ` +
+        `dropped: ${record.reason}`;
+    case "timer":
+      return `${time}${record.node} ⏰ ${record.name}`;
+    case "crash":
+      return `${time}${record.node} ✖ crashed`;
+    case "restart":
+      return `${time}${record.node} ↻ restarted (incarnation ${record.incarnation})`;
+    case "pause":
+      return `${time}${record.node} ⏸ paused`;
+    case "resume":
+      return `${time}${record.node} ⏵ resumed`;
+    case "partition":
+      return `${time}partition: ${record.description}`;
+    case "heal":
+      return `${time}network healed`;
+    case "clock-jump":
+      return `${time}${record.node} clock jumps ${
+        record.deltaMs >= 0 ? "+" : ""
+      }${record.deltaMs} ms`;
+    case "note":
+      return `${time}${record.node} ✎ ${record.text}${
+        record.data === undefined ? "" : " " + compactFields(record.data)
+      }`;
+  }
+}
+
+/**
+ * A message in one line: its type, then its other fields compactly.
+ *
+ * @example
+ * ```ts
+ * describeMessage({ type: "RequestVote", term: 3, candidate: "n2" });
+ * // "RequestVote term=3 candidate=n2"
+ * ```
+ */
+export function describeMessage(message: Message, maxLength = 80): string {
+  const { type, ...fields } = message as Message & Record<string, unknown>;
+  const rest = compactFields(fields);
+  const text = rest === "" ? type : `${type} ${rest}`;
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+}
+
+/** Describes a timer payload: a string as itself, an object by its `type`, else JSON. */
+export function describePayload(payload: unknown): string {
+  if (typeof payload === "string") return payload;
+  if (payload !== null && typeof payload === "object" && "type" in payload) {
+    return describeMessage(payload as Message);
+  }
+  return compactValue(payload);
+}
+
+function compactFields(fields: Readonly<Record<string, unknown>>): string {
+  return Object.entries(fields).map(([key, value]) => `${key}=${compactValue(value)}`).join(" ");
+}
+
+function compactValue(value: unknown): string {
+  if (typeof value === "string") return /^[\w.:-]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  try {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+function hex32(value: number): string {
+  return (value >>> 0).toString(16).padStart(8, "0");
+}
