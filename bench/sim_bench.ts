@@ -1,0 +1,78 @@
+/**
+ * Throughput of the simulator's message-passing core: nodes that forward every message
+ * they receive to a random node, so the run is nothing but sends, deliveries and the
+ * event queue. `tools/bench.ts` turns each benchmark's time per iteration into
+ * deliveries per second.
+ *
+ * @module
+ */
+import { type Message, Simulation } from "../lib/sim/mod.ts";
+import type { BenchReport } from "./report.ts";
+
+/** One benchmark scenario of the message-passing core. */
+export interface HopScenario {
+  /** Benchmark name, also the `name` field of the JSON line. */
+  readonly name: string;
+  /** How many nodes pass messages around. */
+  readonly nodes: number;
+  /** Whether the trace records every event. */
+  readonly trace: boolean;
+  /** Messages each node starts with (how many are in flight at once). */
+  readonly messagesPerNode: number;
+  /** Deliveries per iteration. */
+  readonly deliveries: number;
+}
+
+/** The scenarios the issue's targets are stated for: 5 and 1,000 nodes, trace off and on. */
+export const HOP_SCENARIOS: readonly HopScenario[] = [
+  { name: "hop-5-off", nodes: 5, trace: false, messagesPerNode: 4, deliveries: 200_000 },
+  { name: "hop-5-on", nodes: 5, trace: true, messagesPerNode: 4, deliveries: 200_000 },
+  { name: "hop-1000-off", nodes: 1000, trace: false, messagesPerNode: 1, deliveries: 200_000 },
+  { name: "hop-1000-on", nodes: 1000, trace: true, messagesPerNode: 1, deliveries: 200_000 },
+];
+
+const HOP: Message = { type: "hop" };
+
+/** Runs one scenario until it has made `deliveries` deliveries; returns the count made. */
+export function runHop(scenario: HopScenario, seed = 1): number {
+  const sim = new Simulation({
+    seed,
+    record: scenario.trace,
+    network: { latency: { kind: "uniform", minMs: 1, maxMs: 10 } },
+  });
+  const ids = Array.from({ length: scenario.nodes }, (_, i) => `n${i}`);
+  sim.addNodes(ids, (ctx) => {
+    const forward = () => ctx.send(ctx.nodeIds[ctx.random.int(0, ctx.nodeIds.length)]!, HOP);
+    return {
+      start: () => {
+        for (let i = 0; i < scenario.messagesPerNode; i++) forward();
+      },
+      onMessage: forward,
+    };
+  });
+  const target = scenario.deliveries;
+  sim.runUntilTrue(() => sim.stats.deliveries >= target, { description: "enough deliveries" });
+  return sim.stats.deliveries;
+}
+
+/** One JSON line per scenario: deliveries per second from the mean time per iteration. */
+export const REPORTS: readonly BenchReport[] = HOP_SCENARIOS.map((scenario) => ({
+  name: scenario.name,
+  line: (meanNs) => ({
+    name: scenario.name,
+    nodes: scenario.nodes,
+    trace: scenario.trace ? "on" : "off",
+    deliveries_per_s: Math.round(scenario.deliveries / (meanNs / 1e9)),
+  }),
+}));
+
+for (const scenario of HOP_SCENARIOS) {
+  Deno.bench({
+    name: scenario.name,
+    group: `hop-${scenario.nodes}`,
+    baseline: !scenario.trace,
+    fn: () => {
+      runHop(scenario);
+    },
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * `deno task bench`: runs every `bench/*_bench.ts` with `deno bench --json` and prints one
+ * JSON line per reported benchmark on stdout (a human summary goes to stderr). Extra
+ * arguments (e.g. `--filter hop`) are passed to `deno bench`.
+ *
+ * @module
+ */
+import type { BenchReport } from "../bench/report.ts";
+
+interface BenchResult {
+  readonly name: string;
+  readonly results: readonly { readonly ok?: { readonly avg: number; readonly n: number } }[];
+}
+
+const benchDir = new URL("../bench/", import.meta.url);
+
+async function loadReports(): Promise<Map<string, BenchReport>> {
+  const reports = new Map<string, BenchReport>();
+  for await (const entry of Deno.readDir(benchDir)) {
+    if (!entry.isFile || !entry.name.endsWith("_bench.ts")) continue;
+    const module = await import(new URL(entry.name, benchDir).href);
+    for (const report of (module.REPORTS ?? []) as BenchReport[]) reports.set(report.name, report);
+  }
+  return reports;
+}
+
+async function runBenchmarks(extraArgs: readonly string[]): Promise<BenchResult[]> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["bench", "-A", "--json", ...extraArgs, benchDir.pathname],
+    stdout: "piped",
+    stderr: "inherit",
+  });
+  const output = await command.output();
+  if (!output.success) {
+    console.error(`Cannot finish the benchmarks: deno bench exited with ${output.code}`);
+    Deno.exit(output.code || 1);
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout)).benches as BenchResult[];
+}
+
+const reports = await loadReports();
+const benches = await runBenchmarks(Deno.args);
+for (const bench of benches) {
+  const ok = bench.results[0]?.ok;
+  if (ok === undefined) {
+    console.error(`${bench.name}: failed`);
+    continue;
+  }
+  console.error(`${bench.name.padEnd(32)} ${(ok.avg / 1e6).toFixed(2).padStart(10)} ms/iter`);
+  const report = reports.get(bench.name);
+  if (report !== undefined) console.log(JSON.stringify(report.line(ok.avg)));
+}
