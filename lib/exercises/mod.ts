@@ -1,0 +1,9 @@
+/**
+ * Exercises with self-checks. A check returns an {@link ExerciseResult} that shows as a
+ * green ✓ or red ✗ box in Jupyter and never throws for a wrong answer; `assertPassed`
+ * turns a failure into an error for readers who want one.
+ *
+ * @module
+ */
+export * from "./ch01.ts";
+export * from "./result.ts";
