@@ -112,9 +112,9 @@ export function simulateFalseSuspicion(
 
 /**
  * The raw one-way delays of `count` messages sent every `intervalMs` over a link with the
- * latency and loss of `params` (lost messages give no sample), each measured on its own:
- * no FIFO hold-back, whatever `params.fifo` says. It is what timestamped pings tell an
- * operator about a link before a timeout is chosen. Use a different seed from the trial
+ * latency and loss of `params`, in the order sent (lost messages give no sample), each
+ * measured on its own: no FIFO hold-back, whatever `params.fifo` says. It is what
+ * timestamped pings tell an operator about a link before a timeout is chosen. Use a different seed from the trial
  * the samples inform, or the timeout is fitted to the very delays it will meet.
  *
  * @example
@@ -132,29 +132,30 @@ export function measureLinkLatencies(
       `Cannot measure link latencies: count must be a whole number at least 0, got ${count}`,
     );
   }
-  type Probe = { readonly type: "probe"; readonly sentMs: number };
+  type Probe = { readonly type: "probe"; readonly seq: number; readonly sentMs: number };
   const simulation = new Simulation<Probe>({
     seed,
     record: false,
     network: { latency: params.latency, lossProbability: params.lossProbability },
   });
-  const samples: number[] = [];
+  const bySeq: (number | undefined)[] = new Array(count).fill(undefined);
   simulation.addNode("monitor", (ctx) => ({
     onMessage: (_from, message) => {
-      samples.push(ctx.now() - message.sentMs);
+      bySeq[message.seq] = ctx.now() - message.sentMs;
     },
   }));
   simulation.addNode<"send">("n1", (ctx) => {
-    let sent = 0;
+    let seq = 0;
     const send = () => {
-      if (sent++ >= count) return;
-      ctx.send("monitor", { type: "probe", sentMs: ctx.now() });
+      if (seq >= count) return;
+      ctx.send("monitor", { type: "probe", seq: seq++, sentMs: ctx.now() });
       ctx.setTimer(params.intervalMs, "send");
     };
     return { start: send, onMessage: () => {}, onTimer: send };
   });
   simulation.runUntilQuiet({ untilMs: Infinity });
-  return samples;
+  // In send order, so the first n samples of a longer measurement are those of a shorter one.
+  return bySeq.filter((ms): ms is number => ms !== undefined);
 }
 
 /**
