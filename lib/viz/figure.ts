@@ -1,0 +1,207 @@
+/**
+ * Figures: Observable Plot charts rendered to static markup that shows inline in the
+ * Deno Jupyter kernel, stays plain SVG in exported HTML (no script, no network) and is a
+ * string a test can assert on.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { type DomElement, plotDocument } from "./dom.ts";
+
+/** The MIME bundle a {@link Figure} hands to Jupyter. */
+export interface FigureBundle {
+  /** The figure's markup. */
+  readonly "text/html": string;
+  /** A one-line description for consoles that cannot show HTML. */
+  readonly "text/plain": string;
+  /** Other MIME types. */
+  readonly [mime: string]: string;
+}
+
+// Plot numbers clip paths, patterns and markers from process-wide counters, so the same
+// chart drawn twice would differ. Ids are renamed after a hash of the markup instead:
+// equal figures get equal bytes, and two different figures on one page never share an id.
+const PLOT_ID = /plot-(clip|pattern|marker)-\d+/g;
+
+/**
+ * A rendered chart. Show it by making it the last expression of a notebook cell (Jupyter
+ * calls its display method), or use {@link show} mid-cell; read `.html` for its markup.
+ *
+ * @example
+ * ```ts
+ * const figure = plot({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
+ * figure.html.startsWith("<svg"); // true
+ * figure; // as a cell's last expression: the chart, inline
+ * ```
+ */
+export class Figure {
+  readonly #element: DomElement;
+  #html: string | undefined;
+
+  /** Wraps a rendered `<svg>` or `<figure>` element (what `Plot.plot` returns). */
+  constructor(element: DomElement) {
+    if (element === null || typeof element !== "object" || !("outerHTML" in element)) {
+      throw new TypeError("Cannot make a figure: expected a rendered DOM element");
+    }
+    this.#element = element;
+  }
+
+  /** The rendered element, for readers who want to inspect or extend it. */
+  get element(): DomElement {
+    return this.#element;
+  }
+
+  /**
+   * The figure's markup: an `<svg>`, or a `<figure>` holding the `<svg>` with its title,
+   * legends and caption. The same chart always gives the same string.
+   */
+  get html(): string {
+    if (this.#html === undefined) this.#html = stableMarkup(this.#element.outerHTML);
+    return this.#html;
+  }
+
+  /** The same markup as {@link Figure.html} (inline SVG, as an HTML page embeds it). */
+  get svg(): string {
+    return this.html;
+  }
+
+  /** The markup. */
+  toString(): string {
+    return this.html;
+  }
+
+  /** The MIME bundle Jupyter shows: the markup as HTML, with a one-line text fallback. */
+  bundle(): FigureBundle {
+    return { "text/html": this.html, "text/plain": describeFigure(this.#element) };
+  }
+
+  /** What Jupyter shows when the figure is a cell's value: {@link Figure.bundle}. */
+  [Symbol.for("Jupyter.display")](): FigureBundle {
+    return this.bundle();
+  }
+}
+
+/**
+ * Renders Plot options to a {@link Figure} with the shared document; every Plot option
+ * works as in `Plot.plot`.
+ *
+ * @example
+ * ```ts
+ * plot({
+ *   title: "Delivery latency",
+ *   marks: [Plot.rectY(rows, Plot.binX({ y: "count" }, { x: "latencyMs" }))],
+ * });
+ * ```
+ */
+export function plot(options: Plot.PlotOptions): Figure {
+  return new Figure(Plot.plot({ ...options, document: plotDocument() }) as DomElement);
+}
+
+/**
+ * Renders a standalone Plot legend to a {@link Figure}.
+ *
+ * @example
+ * ```ts
+ * legend({ color: { domain: ["leader", "follower"] } });
+ * ```
+ */
+export function legend(options: Plot.LegendScales): Figure {
+  // Plot reads `document` from a legend's options, though its types do not list it.
+  const withDocument = { ...options, document: plotDocument() } as Plot.LegendScales;
+  let element: DomElement | undefined;
+  try {
+    element = Plot.legend(withDocument) as DomElement | undefined;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new TypeError(`Cannot draw a legend: ${why}`, { cause: error });
+  }
+  if (element === undefined) {
+    throw new TypeError("Cannot draw a legend: the options name no color, opacity or symbol scale");
+  }
+  return new Figure(element);
+}
+
+/** Anything {@link show} can display. */
+export type Showable = Figure | { readonly html: string } | string;
+
+/**
+ * Displays a figure now, in the middle of a cell, when running in the Deno Jupyter kernel
+ * (awaiting it makes sure the output is sent before the cell goes on). Outside the kernel
+ * it shows nothing. Either way it resolves to the markup, so scripts and tests can use it.
+ *
+ * @example
+ * ```ts
+ * for (const loss of [0, 0.1, 0.3]) await show(histogram(runWith(loss), { x: "latencyMs" }));
+ * ```
+ */
+export async function show(figure: Showable): Promise<string> {
+  const bundle = figure instanceof Figure
+    ? figure.bundle()
+    : { "text/html": typeof figure === "string" ? figure : figure.html, "text/plain": "Figure" };
+  const jupyter = jupyterNamespace();
+  if (jupyter !== undefined) await jupyter.display(bundle, { raw: true });
+  return bundle["text/html"];
+}
+
+/** Whether this code runs inside the Deno Jupyter kernel. */
+export function inJupyter(): boolean {
+  return jupyterNamespace() !== undefined;
+}
+
+interface JupyterNamespace {
+  display(bundle: Record<string, string>, options: { raw: boolean }): Promise<void>;
+}
+
+function jupyterNamespace(): JupyterNamespace | undefined {
+  // Reading Deno.jupyter throws outside `deno jupyter`; a browser has no Deno at all.
+  try {
+    const deno = (globalThis as { Deno?: { jupyter?: JupyterNamespace } }).Deno;
+    const jupyter = deno?.jupyter;
+    return typeof jupyter?.display === "function" ? jupyter : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Makes Plot's counter-numbered ids depend on the figure's content only. */
+export function stableMarkup(markup: string): string {
+  if (!PLOT_ID.test(markup)) return markup;
+  PLOT_ID.lastIndex = 0;
+  const renamed = new Map<string, string>();
+  const perKind = new Map<string, number>();
+  const placeholder = markup.replace(PLOT_ID, (id, kind: string) => {
+    let name = renamed.get(id);
+    if (name === undefined) {
+      const n = (perKind.get(kind) ?? 0) + 1;
+      perKind.set(kind, n);
+      name = `${kind}-${n}`;
+      renamed.set(id, name);
+    }
+    return `plot-${name}`;
+  });
+  const prefix = hash32(placeholder);
+  return placeholder.replace(/plot-(clip|pattern|marker)-(\d+)/g, `plot-$1-${prefix}-$2`);
+}
+
+function hash32(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+function describeFigure(element: DomElement): string {
+  // The chart is the largest svg; legends are small ones beside it.
+  const svgs = element.tagName.toLowerCase() === "svg"
+    ? [element]
+    : [...element.querySelectorAll("svg")];
+  let size = "", largest = 0;
+  for (const svg of svgs) {
+    const width = Number(svg.getAttribute("width")), height = Number(svg.getAttribute("height"));
+    if (width * height > largest) {
+      largest = width * height;
+      size = ` ${width}×${height}`;
+    }
+  }
+  const title = element.querySelector("h2")?.textContent;
+  return `Figure${size}${title ? `: ${title}` : ""}`;
+}
