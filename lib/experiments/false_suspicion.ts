@@ -37,7 +37,9 @@ export type FalseSuspicionParams = z.output<typeof FalseSuspicionParamsSchema>;
 
 /** The outcome of one `false-suspicion` run. */
 export type FalseSuspicionRow = {
+  /** The monitor's timeout, in ms. */
   readonly timeoutMs: number;
+  /** The heartbeat interval, in ms. */
   readonly intervalMs: number;
   /** Times the live node was suspected before its crash. */
   readonly falseSuspicions: number;
@@ -51,9 +53,11 @@ export type FalseSuspicionRow = {
 
 /** A finished `false-suspicion` run. */
 export interface FalseSuspicionRun {
+  /** The finished simulation (its trace is empty unless `record` was set). */
   readonly simulation: Simulation<HeartbeatMessage>;
   /** The monitor's suspicions, with the ground truth. */
   readonly log: SuspicionLog;
+  /** The experiment's row. */
   readonly row: FalseSuspicionRow;
 }
 

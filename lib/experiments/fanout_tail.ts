@@ -29,7 +29,7 @@ export const FanoutTailParamsSchema = z.strictObject({
   networkLatency: DistributionSchema.prefault({ kind: "constant", ms: 0.5 })
     .describe("One-way network delay between the front end and a back end, in ms"),
   requests: integerAtLeast(1).default(1000).describe("Requests to send"),
-  intervalMs: positiveMs().default(1).describe("Gap between requests, in ms"),
+  intervalMs: positiveMs().default(10).describe("Gap between requests, in ms"),
   hedgeAfterMs: positiveMs().optional()
     .describe("Re-send parts unanswered after this many ms to spare back ends (default never)"),
 }).refine((p) => p.quorum === undefined || p.quorum <= p.k, {
@@ -50,6 +50,7 @@ export type FanoutTailRow = {
   readonly needed: number;
   /** Whether slow parts were hedged. */
   readonly hedged: boolean;
+  /** 0, 1, 2, ... in the order sent. */
   readonly requestId: number;
   /** From sending the parts to having the replies needed, in ms. */
   readonly latencyMs: number;
@@ -59,8 +60,11 @@ export type FanoutTailRow = {
 
 /** A finished `fanout-tail` run: the simulation (for its trace) and the front end's records. */
 export interface FanoutTailRun {
+  /** The finished simulation (its trace is empty unless `record` was set). */
   readonly simulation: Simulation<FanoutMessage>;
+  /** The front end's record of each request. */
   readonly records: FanoutRecord[];
+  /** The experiment's rows, one per request. */
   readonly rows: FanoutTailRow[];
 }
 

@@ -60,6 +60,7 @@ export type PartialFailureParams = z.output<typeof PartialFailureParamsSchema>;
 export type PartialFailureRow = {
   /** The fault mode of the run. */
   readonly fault: ServiceFaultMode;
+  /** 0, 1, 2, ... in the order sent. */
   readonly requestId: number;
   /** When the request was first sent, in ms. */
   readonly sentMs: number;
@@ -75,8 +76,11 @@ export type PartialFailureRow = {
 
 /** A finished `partial-failure` run. */
 export interface PartialFailureRun {
+  /** The finished simulation (its trace is empty unless `record` was set). */
   readonly simulation: Simulation<ServiceMessage>;
+  /** The client's record of each request. */
   readonly records: RequestRecord[];
+  /** The experiment's rows, one per request. */
   readonly rows: PartialFailureRow[];
 }
 

@@ -17,7 +17,9 @@ import type { Node, NodeContext, NodeId } from "../sim/node.ts";
 
 /** A heartbeat: "I am alive". `seq` counts from 0 per sender incarnation. */
 export interface HeartbeatMessage {
+  /** Always "heartbeat". */
   readonly type: "heartbeat";
+  /** 0, 1, 2, ... per sender incarnation. */
   readonly seq: number;
 }
 

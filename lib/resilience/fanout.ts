@@ -94,8 +94,8 @@ export const FanoutFrontEndOptionsSchema = z.strictObject({
   hedgeAfterMs: positiveMs().optional(),
   /** How many requests to send. Default 1000. */
   requests: integerAtLeast(0).default(1000),
-  /** Gap between requests, in ms. Requests overlap freely. Default 1. */
-  intervalMs: positiveMs().default(1),
+  /** Gap between requests, in ms. Requests overlap freely. Default 10. */
+  intervalMs: positiveMs().default(10),
 }).refine((o) => o.quorum === undefined || o.quorum <= o.backends.length, {
   error: "must be at most the number of back ends",
   path: ["quorum"],

@@ -120,8 +120,11 @@ export type RequestServerOptions = z.output<typeof RequestServerOptionsSchema>;
 /** What a user may write for {@link RequestServerOptions}. */
 export type RequestServerOptionsInput = z.input<typeof RequestServerOptionsSchema>;
 
-interface PendingReply {
+/** The server's timer: a reply to send when its service time is over. */
+export interface RequestServerTimer {
+  /** The client to answer. */
   readonly to: NodeId;
+  /** The reply, value already computed. */
   readonly reply: ServiceMessage;
 }
 
@@ -137,15 +140,15 @@ interface PendingReply {
  * sim.addNode("server", (ctx) => new RequestServer(ctx, { fault: { mode: "byzantine" } }));
  * ```
  */
-export class RequestServer implements Node<ServiceMessage, PendingReply> {
-  readonly #ctx: NodeContext<ServiceMessage, PendingReply>;
+export class RequestServer implements Node<ServiceMessage, RequestServerTimer> {
+  readonly #ctx: NodeContext<ServiceMessage, RequestServerTimer>;
   readonly #serviceTime: Sampler;
   readonly #fault: ServiceFault;
   #served = 0;
 
   /** A server acting through `ctx`; a bad option throws a ConfigError naming it. */
   constructor(
-    ctx: NodeContext<ServiceMessage, PendingReply>,
+    ctx: NodeContext<ServiceMessage, RequestServerTimer>,
     options: RequestServerOptionsInput = {},
   ) {
     const config = parseConfig(RequestServerOptionsSchema, options, "server");
@@ -187,7 +190,7 @@ export class RequestServer implements Node<ServiceMessage, PendingReply> {
   }
 
   /** Sends a reply whose service time is over. */
-  onTimer(pending: PendingReply): void {
+  onTimer(pending: RequestServerTimer): void {
     this.#ctx.send(pending.to, pending.reply);
   }
 }

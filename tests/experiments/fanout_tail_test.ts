@@ -19,8 +19,8 @@ function pooled(params: Parameters<typeof fanoutTail.run>[0], seeds: number): nu
 
 Deno.test("fanout-tail: the p99 of waiting for all k grows with k, as 1 - (1-p)^k predicts", () => {
   const ks = [1, 2, 5, 10, 20, 50, 100];
-  // Fewer requests for large k keep the test quick; their p99s are far apart anyway.
-  const p99s = ks.map((k) => p99(pooled({ k, requests: k >= 50 ? 300 : 1000 }, 5)));
+  // The chapter's sweep: 300 requests per run, 10 seeds pooled.
+  const p99s = ks.map((k) => p99(pooled({ k, requests: 300 }, 10)));
   for (let i = 1; i < ks.length; i++) {
     assert.ok(p99s[i]! > p99s[i - 1]!, `p99 at k=${ks[i]} (${p99s[i]}) > at k=${ks[i - 1]}`);
   }
@@ -28,7 +28,7 @@ Deno.test("fanout-tail: the p99 of waiting for all k grows with k, as 1 - (1-p)^
   ks.forEach((k, i) => {
     // Two constant 0.5 ms hops on top of the slowest of k back ends.
     const exact = fanoutQuantile(backend, 0.99, { k }) + 1;
-    assert.ok(Math.abs(p99s[i]! - exact) / exact < 0.15, `k=${k}: ${p99s[i]} vs exact ${exact}`);
+    assert.ok(Math.abs(p99s[i]! - exact) / exact < 0.2, `k=${k}: ${p99s[i]} vs exact ${exact}`);
   });
   // At k = 100 the request's p99 is the back ends' p99.99: four times their own p99.
   assert.ok(p99s[6]! > 3 * p99s[0]!);
