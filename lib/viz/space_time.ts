@@ -14,7 +14,7 @@ import * as Plot from "@observablehq/plot";
 import { z } from "zod";
 import { integerAtLeast, nodeIdField, nonNegativeMs, parseConfig } from "../config/mod.ts";
 import type { NodeId } from "../sim/node.ts";
-import { describeMessage, type DropReason, Trace, type TraceRecord } from "../sim/trace.ts";
+import { describeMessage, type DropReason, type Trace, type TraceRecord } from "../sim/trace.ts";
 import { type DomElement, plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
 
@@ -164,7 +164,10 @@ export interface SpaceTimeRows {
   readonly toMs: number;
   /** One row per lane, top to bottom. */
   readonly lanes: readonly LaneRow[];
-  /** Message types in the window, in order of first appearance (or as `types` listed them). */
+  /**
+   * The colour domain: every message type in the trace, sorted (or `types` as given), so
+   * a type keeps its colour whatever the window, and matches Plot's order in other charts.
+   */
   readonly types: readonly string[];
   /** Delivered message copies. */
   readonly messages: readonly SpaceTimeMessageRow[];
@@ -211,12 +214,15 @@ export function spaceTimeRows(
   options: SpaceTimeRowsOptions = {},
 ): SpaceTimeRows {
   const config = parseConfig(SpaceTimeRowsOptionsSchema, options, "spaceTimeRows");
-  const records = trace instanceof Trace ? trace.records : trace;
-  if (!Array.isArray(records)) {
+  const list: unknown = Array.isArray(trace)
+    ? trace
+    : (trace as { records?: unknown } | null | undefined)?.records;
+  if (!Array.isArray(list)) {
     throw new TypeError(
       "Cannot draw a space-time diagram: expected a Trace or an array of records",
     );
   }
+  const records = list as readonly TraceRecord[];
 
   const lanes = laneRows(records, config.nodes);
   const laneOf = new Map(lanes.map((row) => [row.node, row.lane]));
@@ -231,25 +237,27 @@ export function spaceTimeRows(
 
   const typeFilter = config.types === undefined ? undefined : new Set(config.types);
   const nominalLatencyMs = typicalLatency(records) ?? Math.max((toMs - fromMs) / 50, 1e-3);
-  let candidates: SpaceTimeMessageRow[] = [];
+  type Candidate = Extract<TraceRecord, { kind: "deliver" | "drop" }>;
+  // Rows (with their labels) are built only for the messages kept: a long trace may hold
+  // far more than maxMessages.
+  let candidates: Candidate[] = [];
   for (const record of records) {
     if (record.kind !== "deliver" && record.kind !== "drop") continue;
-    const fromLane = laneOf.get(record.from), toLane = laneOf.get(record.to);
-    if (fromLane === undefined || toLane === undefined) continue;
-    if (typeFilter !== undefined && !typeFilter.has(record.type)) continue;
     if (record.sentAt > toMs || record.t < fromMs) continue;
-    candidates.push(messageRow(record, fromLane, toLane, nominalLatencyMs));
+    if (!laneOf.has(record.from) || !laneOf.has(record.to)) continue;
+    if (typeFilter !== undefined && !typeFilter.has(record.type)) continue;
+    candidates.push(record);
   }
   candidates.sort((a, b) => a.sentAt - b.sentAt || a.msgId - b.msgId || a.copy - b.copy);
 
   const totalMessages = candidates.length;
   let notice: string | undefined;
   if (totalMessages > config.maxMessages) {
-    const firstLeftOut = candidates[config.maxMessages] as SpaceTimeMessageRow;
+    const firstLeftOut = candidates[config.maxMessages] as Candidate;
     const requestedTo = toMs;
     if (firstLeftOut.sentAt > fromMs) {
       toMs = firstLeftOut.sentAt;
-      candidates = candidates.filter((row) => row.sentAt < toMs);
+      candidates = candidates.filter((record) => record.sentAt < toMs);
     } else {
       candidates = candidates.slice(0, config.maxMessages);
     }
@@ -258,10 +266,16 @@ export function spaceTimeRows(
       (toMs < requestedTo ? `, so the diagram stops at ${ms(toMs)} ms` : "") +
       ": set fromMs and toMs to look at another stretch, or raise maxMessages.";
   }
+  const shown = candidates.map((record) =>
+    messageRow(
+      record,
+      laneOf.get(record.from) as number,
+      laneOf.get(record.to) as number,
+      nominalLatencyMs,
+    )
+  );
 
-  const types = config.types !== undefined
-    ? [...config.types]
-    : [...new Set(candidates.map((row) => row.type))];
+  const types = config.types !== undefined ? [...config.types] : messageTypes(records);
   const intervals = nodeIntervals(records, laneOf, fromMs, toMs);
   const partitions = partitionRows(records, laneOf, fromMs, toMs);
   const notes: NoteRow[] = [];
@@ -286,8 +300,8 @@ export function spaceTimeRows(
     toMs,
     lanes,
     types,
-    messages: candidates.filter((row) => row.delivered),
-    drops: candidates.filter((row) => !row.delivered),
+    messages: shown.filter((row) => row.delivered),
+    drops: shown.filter((row) => !row.delivered),
     intervals,
     partitions,
     notes,
@@ -465,7 +479,8 @@ export function spaceTimeDiagram(
     ...(figureOptions.title === undefined ? {} : { title: figureOptions.title }),
     ...(figureOptions.subtitle === undefined ? {} : { subtitle: figureOptions.subtitle }),
     ...(captionText === "" ? {} : { caption: captionText }),
-    x: { domain: [rows.fromMs, span], label: "time (ms)", grid: true },
+    // The inset keeps marks at the window's edges (a note at 0 ms) from being clipped.
+    x: { domain: [rows.fromMs, span], label: "time (ms)", grid: true, inset: 6 },
     y: { domain: [laneCount - 0.5, -0.5], axis: null },
     color: {
       type: "categorical",
@@ -493,6 +508,14 @@ const FigureOptionsSchema = z.strictObject({
   subtitle: z.string().optional(),
   caption: z.string().optional(),
 });
+
+function messageTypes(records: readonly TraceRecord[]): string[] {
+  const types = new Set<string>();
+  for (const record of records) {
+    if (record.kind === "deliver" || record.kind === "drop") types.add(record.type);
+  }
+  return [...types].sort();
+}
 
 function laneRows(
   records: readonly TraceRecord[],

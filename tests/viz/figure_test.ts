@@ -6,6 +6,7 @@ import {
   Plot,
   plot,
   plotDocument,
+  roundGeometry,
   show,
   stableMarkup,
 } from "../../lib/viz/mod.ts";
@@ -86,6 +87,20 @@ Deno.test("stableMarkup renames ids consistently and leaves other markup alone",
   assert.equal(stable.split(marker).length - 1, 2);
   assert.equal(stableMarkup(markup.replaceAll("-7", "-99")), stable);
   assert.equal(stableMarkup("<svg></svg>"), "<svg></svg>");
+});
+
+Deno.test("roundGeometry rounds coordinates to hundredths and leaves text alone", () => {
+  const markup = '<path d="M58.37377519839534,96L-0.0001,40.125" transform="translate(1.006,2)">' +
+    "<title>x=1.23456 at 7.706 ms</title></path>";
+  assert.equal(
+    roundGeometry(markup),
+    '<path d="M58.37,96L0,40.13" transform="translate(1.01,2)">' +
+      "<title>x=1.23456 at 7.706 ms</title></path>",
+  );
+  const html = plot({ marks: [Plot.line(points, { x: (d) => d.x / 3, y: "y" })] }).html;
+  for (const path of select(html, "path")) {
+    assert.ok(!/\.\d{3}/.test(path.getAttribute("d") ?? ""), path.getAttribute("d") ?? "");
+  }
 });
 
 Deno.test("plot markup has no script and no http resource", () => {

@@ -103,6 +103,20 @@ Deno.test("spaceTimeDiagram colours messages by type, with a legend", () => {
   assert.equal(strokes.size, 3);
 });
 
+Deno.test("spaceTimeDiagram keeps each message type's colour in any window", () => {
+  const colourOf = (markup: string) =>
+    new Map(
+      select(markup, "g.viz-message path").map((p) => [
+        (p.textContent ?? "").split(" ")[0],
+        p.getAttribute("stroke"),
+      ]),
+    );
+  const full = colourOf(html);
+  const late = colourOf(spaceTimeDiagram(trace, { fromMs: 200, types: undefined }).html);
+  for (const [type, colour] of late) assert.equal(colour, full.get(type), type);
+  assert.deepEqual(spaceTimeRows(trace, { toMs: 5 }).types, ["Gossip", "Ping", "Pong"]);
+});
+
 Deno.test("spaceTimeDiagram fromMs and toMs keep only what overlaps the window", () => {
   const rows = spaceTimeRows(trace, { fromMs: 100, toMs: 180 });
   const inWindow = delivered.filter((d) => d.sentAt <= 180 && d.t >= 100);
@@ -175,6 +189,14 @@ Deno.test("spaceTimeDiagram draws an empty trace as an empty frame", () => {
   const empty = spaceTimeDiagram([]);
   assert.ok(empty.html.includes("<svg"));
   assert.equal(count(empty.html, "g.viz-message path"), 0);
+});
+
+Deno.test("spaceTimeDiagram rejects what is not a trace", () => {
+  assert.throws(
+    () => spaceTimeDiagram(undefined as never),
+    (error: unknown) =>
+      error instanceof TypeError && /expected a Trace or an array/.test(error.message),
+  );
 });
 
 Deno.test("spaceTimeDiagram rejects bad options with a path and a reason", () => {
