@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import type { ExecutedNotebook } from "../../tools/jupyter.ts";
+import type { Cell } from "../../tools/notebook_json.ts";
+import { checkExecutedChapter } from "./chapter_check.ts";
+
+const SVG = '<svg viewBox="0 0 4 4"><rect width="2" height="2"/></svg>';
+
+function executed(cells: Cell[]): ExecutedNotebook {
+  return {
+    path: "notebooks/05_quorums.ipynb",
+    notebook: { cells, metadata: {}, nbformat: 4, nbformat_minor: 5 },
+    failure: null,
+    durationMs: 1,
+  };
+}
+
+function display(data: Record<string, string>): Cell {
+  return {
+    cell_type: "code",
+    source: "show()",
+    metadata: {},
+    outputs: [{ output_type: "display_data", data }],
+  };
+}
+
+Deno.test("checkExecutedChapter passes a chapter whose figures all reach the page", () => {
+  const check = checkExecutedChapter(
+    executed([
+      display({ "image/svg+xml": SVG }),
+      display({ "text/html": `<figure>${SVG}</figure>` }),
+    ]),
+  );
+  assert.equal(check.figures, 2);
+  assert.equal(check.svgElements, 2);
+});
+
+Deno.test("checkExecutedChapter fails a chapter without any figure", () => {
+  assert.throws(
+    () => checkExecutedChapter(executed([display({ "text/plain": "42" })])),
+    /05_quorums\.ipynb shows no figure/,
+  );
+});
+
+Deno.test("checkExecutedChapter fails a page that would load a remote resource", () => {
+  const remote = display({
+    "text/html": `${SVG}<img src="https://cdn.example/x.png"><a href="https://ok.example">ok</a>`,
+  });
+  assert.throws(
+    () => checkExecutedChapter(executed([remote])),
+    /would load from the network: <img src="https:\/\/cdn\.example\/x\.png">/,
+  );
+});

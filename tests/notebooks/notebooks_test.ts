@@ -1,0 +1,77 @@
+/**
+ * Runs every chapter (`notebooks/*.ipynb`, in order) through the real Deno kernel, at most
+ * two at a time, and checks the exported page of each: one test per chapter.
+ *
+ * `NOTEBOOKS_DIR=path/to/dir` runs the chapters of another folder instead (for example the
+ * fixtures in tests/fixtures/notebooks/book).
+ */
+import assert from "node:assert/strict";
+import { basename } from "node:path";
+import type { ChapterRef } from "../../tools/html_page.ts";
+import { notebookTitle } from "../../tools/html_page.ts";
+import type { ExecutedNotebook } from "../../tools/jupyter.ts";
+import { NOTEBOOKS_DIR } from "../../tools/jupyter.ts";
+import { chapterSlug, listNotebooks, readNotebook } from "../../tools/notebook_json.ts";
+import { checkExecutedChapter, runChapter } from "./chapter_check.ts";
+
+const FAILING_FIXTURE = new URL("../fixtures/notebooks/failing/01_throws.ipynb", import.meta.url)
+  .pathname;
+
+Deno.test("notebook test names the file, cell, first line and error of a failing chapter", async () => {
+  const run = await runChapter(FAILING_FIXTURE);
+  assert.throws(() => checkExecutedChapter(run), (error: Error) => {
+    const lines = error.message.split("\n");
+    assert.equal(
+      lines[0],
+      "Cannot run 01_throws.ipynb: cell 2 failed (first line: `// This cell fails on purpose.`)",
+    );
+    assert.equal(lines[1], "RangeError: answer is 42, expected 41");
+    assert.match(lines[2] ?? "", /^\s+at /);
+    assert.ok(lines.length <= 10, error.message);
+    assert.doesNotMatch(error.message, /"cell_type"|"outputs"/);
+    return true;
+  });
+  // Execution stopped at the failure: the cell after it never ran.
+  const after = run.notebook.cells[3];
+  assert.equal(after?.outputs?.length ?? 0, 0);
+});
+
+const chapters = await listNotebooks(Deno.env.get("NOTEBOOKS_DIR") || NOTEBOOKS_DIR);
+const refs: ChapterRef[] = await Promise.all(chapters.map(async (path) => ({
+  slug: chapterSlug(path),
+  title: notebookTitle(await readNotebook(path), chapterSlug(path)),
+})));
+
+// Chapters run two at a time: each test starts its own chapter and the next one, then
+// waits for its own. Tests in a file run in order, so at most two kernels are busy.
+const runs = new Map<number, Promise<ExecutedNotebook>>();
+function start(index: number): Promise<ExecutedNotebook> | undefined {
+  const path = chapters[index];
+  if (path === undefined) return undefined;
+  let run = runs.get(index);
+  if (run === undefined) {
+    run = runChapter(path);
+    // Awaited by its own test; this keeps an early failure from being "unhandled".
+    run.catch(() => {});
+    runs.set(index, run);
+  }
+  return run;
+}
+
+for (const [index, path] of chapters.entries()) {
+  Deno.test({
+    name: `chapter ${basename(path)} runs in the Deno kernel and exports with its figures`,
+    // The next chapter's kernel is started here on purpose and finished by the next test.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const run = start(index);
+      start(index + 1);
+      checkExecutedChapter(await run!, { previous: refs[index - 1], next: refs[index + 1] });
+    },
+  });
+}
+
+if (chapters.length === 0) {
+  Deno.test({ name: "chapters: none in notebooks/ yet", ignore: true, fn() {} });
+}

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import {
+  findCellFailure,
+  formatCellFailure,
+  mapLimit,
+  NotebookExecutionError,
+} from "../../tools/jupyter.ts";
+import type { Cell, Notebook } from "../../tools/notebook_json.ts";
+
+function notebook(cells: Cell[]): Notebook {
+  return { cells, metadata: {}, nbformat: 4, nbformat_minor: 5 };
+}
+
+const failing: Cell = {
+  cell_type: "code",
+  source: ["\n", "  const sim = new Simulation({ seed: 1.5 });\n", "sim.run();"],
+  metadata: {},
+  outputs: [{
+    output_type: "error",
+    ename: "\u001b[31mConfigError\u001b[0m",
+    evalue: "seed: must be an integer",
+    traceback: [
+      "\u001b[31mConfigError\u001b[0m: seed: must be an integer",
+      ...Array.from({ length: 12 }, (_, i) => `    at frame${i} (file:///lib/x.ts:${i}:1)`),
+    ],
+  }],
+};
+
+Deno.test("findCellFailure names the first failing code cell with its first line and error", () => {
+  const failure = findCellFailure(
+    notebook([
+      { cell_type: "markdown", source: "# Title", metadata: {} },
+      { cell_type: "code", source: "1", metadata: {}, outputs: [] },
+      failing,
+      { ...failing, source: "later()" },
+    ]),
+    "03_clocks.ipynb",
+  );
+  assert.ok(failure);
+  assert.equal(failure.path, "03_clocks.ipynb");
+  assert.equal(failure.cellIndex, 2);
+  assert.equal(failure.firstLine, "const sim = new Simulation({ seed: 1.5 });");
+  assert.equal(failure.ename, "ConfigError");
+  assert.equal(failure.evalue, "seed: must be an integer");
+  assert.equal(failure.tracebackTail.length, 8);
+  assert.equal(failure.tracebackTail.at(-1), "    at frame11 (file:///lib/x.ts:11:1)");
+  assert.ok(!failure.tracebackTail.some((line) => line.includes("must be an integer")));
+});
+
+Deno.test("findCellFailure skips cells tagged raises-exception and clean notebooks", () => {
+  const expected = { ...failing, metadata: { tags: ["raises-exception"] } };
+  assert.equal(findCellFailure(notebook([expected]), "x.ipynb"), null);
+  assert.equal(findCellFailure(notebook([]), "x.ipynb"), null);
+});
+
+Deno.test("formatCellFailure puts file, cell index, first line and error on the first lines", () => {
+  const failure = findCellFailure(notebook([failing]), "03_clocks.ipynb");
+  assert.ok(failure);
+  const lines = formatCellFailure(failure).split("\n");
+  assert.equal(
+    lines[0],
+    "Cannot run 03_clocks.ipynb: cell 0 failed (first line: `const sim = new Simulation({ seed: 1.5 });`)",
+  );
+  assert.equal(lines[1], "ConfigError: seed: must be an integer");
+  assert.equal(lines.length, 10);
+  assert.equal(new NotebookExecutionError(failure).message, lines.join("\n"));
+});
+
+Deno.test("mapLimit keeps order and never runs more than the limit at once", async () => {
+  let running = 0;
+  let peak = 0;
+  const results = await mapLimit([5, 1, 4, 2, 3], 2, async (delay, index) => {
+    running++;
+    peak = Math.max(peak, running);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    running--;
+    return `${index}:${delay}`;
+  });
+  assert.deepEqual(results, ["0:5", "1:1", "2:4", "3:2", "4:3"]);
+  assert.equal(peak, 2);
+  await assert.rejects(() => mapLimit([1], 0, (x) => Promise.resolve(x)), RangeError);
+});

@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { chooseLabCommand, LAB_INSTALL_HELP, type LabFrontEnd } from "../../tools/lab.ts";
+
+function installed(...frontEnds: LabFrontEnd[]) {
+  return (frontEnd: LabFrontEnd) => Promise.resolve(frontEnds.includes(frontEnd));
+}
+
+Deno.test("chooseLabCommand prefers JupyterLab when both front ends are installed", async () => {
+  const command = await chooseLabCommand(installed("lab", "notebook"));
+  assert.deepEqual(command, { frontEnd: "lab", args: ["lab", "--ip=127.0.0.1"] });
+});
+
+Deno.test("chooseLabCommand falls back to the classic Notebook", async () => {
+  const command = await chooseLabCommand(installed("notebook"), { asRoot: true });
+  assert.deepEqual(command, {
+    frontEnd: "notebook",
+    args: ["notebook", "--ip=127.0.0.1", "--allow-root"],
+  });
+});
+
+Deno.test("chooseLabCommand returns null when neither is installed", async () => {
+  assert.equal(await chooseLabCommand(installed()), null);
+  assert.match(LAB_INSTALL_HELP, /pip install jupyterlab/);
+  assert.match(LAB_INSTALL_HELP, /apt-get install .*jupyter-notebook/);
+});

@@ -1,0 +1,90 @@
+/**
+ * Opens the chapters in Jupyter: JupyterLab when it is installed, else the classic
+ * Notebook, serving `notebooks/` on 127.0.0.1 only. Registers the Deno kernel and caches
+ * dependencies first, like `deno task setup`.
+ *
+ * ```sh
+ * deno task lab
+ * ```
+ *
+ * @module
+ */
+import { NOTEBOOKS_DIR, runCommand } from "./jupyter.ts";
+import { cacheDependencies, ensureDenoKernel, SetupError } from "./setup.ts";
+
+/** The Jupyter front ends the lab task can start, best first. */
+export type LabFrontEnd = "lab" | "notebook";
+
+/** A command that starts a Jupyter front end. */
+export interface LabCommand {
+  /** Which front end. */
+  readonly frontEnd: LabFrontEnd;
+  /** Arguments to `jupyter`. */
+  readonly args: readonly string[];
+}
+
+/** How to install a front end, for when none is. */
+export const LAB_INSTALL_HELP: string = [
+  "Cannot open the notebooks: neither JupyterLab nor the classic Jupyter Notebook is installed.",
+  "Install one with pip or apt, then run this again:",
+  "  pip install jupyterlab",
+  "  apt-get install -y --no-install-recommends jupyter-notebook",
+].join("\n");
+
+/** Options for {@link chooseLabCommand}. */
+export interface ChooseLabOptions {
+  /** Add `--allow-root` (Jupyter refuses to run as root without it). Default false. */
+  readonly asRoot?: boolean;
+}
+
+/**
+ * Picks the front end to start: JupyterLab if `isInstalled("lab")`, else the classic
+ * Notebook if `isInstalled("notebook")`, else null. The server listens on 127.0.0.1 only.
+ *
+ * @example
+ * ```ts
+ * const command = await chooseLabCommand(async (frontEnd) => frontEnd === "notebook");
+ * // { frontEnd: "notebook", args: ["notebook", "--ip=127.0.0.1"] }
+ * ```
+ */
+export async function chooseLabCommand(
+  isInstalled: (frontEnd: LabFrontEnd) => Promise<boolean>,
+  options: ChooseLabOptions = {},
+): Promise<LabCommand | null> {
+  for (const frontEnd of ["lab", "notebook"] as const) {
+    if (await isInstalled(frontEnd)) {
+      const args = [frontEnd, "--ip=127.0.0.1", ...(options.asRoot ? ["--allow-root"] : [])];
+      return { frontEnd, args };
+    }
+  }
+  return null;
+}
+
+/** Whether `jupyter <frontEnd> --version` runs. */
+export async function frontEndInstalled(frontEnd: LabFrontEnd): Promise<boolean> {
+  return (await runCommand("jupyter", [frontEnd, "--version"])).code === 0;
+}
+
+if (import.meta.main) {
+  const command = await chooseLabCommand(frontEndInstalled, { asRoot: Deno.uid() === 0 });
+  if (command === null) {
+    console.error(LAB_INSTALL_HELP);
+    Deno.exit(1);
+  }
+  try {
+    await ensureDenoKernel();
+    await cacheDependencies();
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  await Deno.mkdir(NOTEBOOKS_DIR, { recursive: true });
+  console.error(`lab: jupyter ${command.args.join(" ")} (in notebooks/; Ctrl-C to stop)`);
+  // Ctrl-C reaches Jupyter too; stay alive until it has shut down, then pass on its status.
+  Deno.addSignalListener("SIGINT", () => {});
+  const child = new Deno.Command("jupyter", { args: [...command.args], cwd: NOTEBOOKS_DIR })
+    .spawn();
+  const status = await child.status;
+  Deno.exit(status.code);
+}
