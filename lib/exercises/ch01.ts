@@ -139,7 +139,20 @@ export function checkChooseTimeout(
         ],
       });
     }
-    const run = simulateFalseSuspicion({ ...scenario, timeoutMs: timeoutMs as number }, seed);
+    let run: ReturnType<typeof simulateFalseSuspicion>;
+    try {
+      run = simulateFalseSuspicion({ ...scenario, timeoutMs: timeoutMs as number }, seed);
+    } catch (error) {
+      return new ExerciseResult({
+        passed: false,
+        title,
+        details: [
+          `The run with your timeout of ${formatAnswer(timeoutMs)} ms failed: ${
+            describeError(error)
+          }.`,
+        ],
+      });
+    }
     rows.push({
       seed,
       timeoutMs: timeoutMs as number,
@@ -160,7 +173,7 @@ export function checkChooseTimeout(
   const rateOk = rate <= maxRate;
   const detectionOk = undetected === 0 && meanDetectionMs <= maxDetectionMs;
   const details = [
-    `Your timeouts: ${formatRange(timeouts)} over ${seeds} runs; ` +
+    `Your timeouts: ${formatRange(timeouts)} over ${seeds} run${seeds === 1 ? "" : "s"}; ` +
     `the samples of run 1: ${sampleSummary}.`,
     `${rateOk ? "✓" : "✗"} False suspicions: ${falseSuspicions} in ${liveSeconds} s of a live ` +
     `node = ${rate.toFixed(3)} per second (budget ${maxRate}).`,

@@ -99,8 +99,9 @@ export function simulateFalseSuspicion(
     (ctx) => new HeartbeatSender(ctx, { monitors: ["monitor"], intervalMs: params.intervalMs }),
   );
   // After the crash nothing repeats: heartbeats stop and the monitor re-arms its timer
-  // only on a heartbeat, so the run ends once the last one in flight has landed.
-  simulation.runUntilQuiet();
+  // only on a heartbeat, so the run ends once the last one in flight has landed, however
+  // long the timeout.
+  simulation.runUntilQuiet({ untilMs: Infinity });
   const falseSuspicions = log.falseSuspicions("n1");
   const lifeMs = params.crashAtMs;
   const row: FalseSuspicionRow = {

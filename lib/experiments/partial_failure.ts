@@ -152,7 +152,7 @@ export function simulatePartialFailure(
   );
   // The client sends a fixed number of requests and nothing repeats forever, so the run
   // ends on its own once the last timeout has fired and the last late reply has landed.
-  simulation.runUntilQuiet();
+  simulation.runUntilQuiet({ untilMs: Infinity });
   const records = (client as RequestClient).records;
   const rows = records.map((record): PartialFailureRow => ({
     fault: params.fault,

@@ -61,6 +61,10 @@ Deno.test("checkChooseTimeout never throws for an unfinished or broken answer", 
     assert.equal(result.passed, false);
     assert.match(result.details.join("\n"), message);
   }
+  // Longer than the simulator's default time bound: still a verdict, not an exception.
+  const glacial = checkChooseTimeout(() => 3_000_000, { seeds: 2 });
+  assert.equal(glacial.passed, false);
+  assert.match(glacial.details.join("\n"), /✗ Crash detection: 3000 s after the crash/);
 });
 
 Deno.test("checkChooseTimeout hands the answer fresh samples for each run", () => {
