@@ -316,6 +316,10 @@ export function sweepLines<T>(rows: readonly T[], options: SweepLinesOptions<T>)
   return chartFigure(chart, marks, {
     xLabel: typeof x === "string" ? x : undefined,
     yLabel: typeof y === "string" ? y : undefined,
+    // Categories (protocol names) keep the order the rows gave them, not alphabetical.
+    ...(summary.some((row) => typeof row.x === "string")
+      ? { xScale: { type: "point" as const, domain: [...new Set(summary.map((row) => row.x))] } }
+      : {}),
     yScale: { grid: true },
     legend: grouped,
     groups: uniqueGroups(summary),
@@ -325,6 +329,7 @@ export function sweepLines<T>(rows: readonly T[], options: SweepLinesOptions<T>)
 interface ChartDefaults {
   readonly xLabel: string | undefined;
   readonly yLabel: string | undefined;
+  readonly xScale?: Plot.ScaleOptions;
   readonly yScale?: Plot.ScaleOptions;
   readonly legend: boolean;
   readonly groups: readonly GroupKey[];
@@ -343,7 +348,7 @@ function chartFigure(
     ...(defaults.marginTop === undefined ? {} : { marginTop: defaults.marginTop }),
     ...rest,
     document: plotDocument(),
-    x: { label: xLabel ?? defaults.xLabel, ...xScale },
+    x: { label: xLabel ?? defaults.xLabel, ...defaults.xScale, ...xScale },
     y: { label: yLabel ?? defaults.yLabel, ...defaults.yScale, ...yScale },
     color: {
       ...(categorical ? { type: "categorical" as const } : {}),

@@ -36,7 +36,6 @@ const PLOT_ID = /plot-(clip|pattern|marker)-\d+/g;
  */
 export class Figure {
   readonly #element: DomElement;
-  #html: string | undefined;
 
   /** Wraps a rendered `<svg>` or `<figure>` element (what `Plot.plot` returns). */
   constructor(element: DomElement) {
@@ -53,13 +52,11 @@ export class Figure {
 
   /**
    * The figure's markup: an `<svg>`, or a `<figure>` holding the `<svg>` with its title,
-   * legends and caption. The same chart always gives the same string.
+   * legends and caption. The same chart always gives the same string. It is read from
+   * the element each time, so changes made through {@link Figure.element} show.
    */
   get html(): string {
-    if (this.#html === undefined) {
-      this.#html = stableMarkup(roundGeometry(this.#element.outerHTML));
-    }
-    return this.#html;
+    return stableMarkup(roundGeometry(this.#element.outerHTML));
   }
 
   /** The same markup as {@link Figure.html} (inline SVG, as an HTML page embeds it). */
@@ -145,11 +142,6 @@ export async function show(figure: Showable): Promise<string> {
   return bundle["text/html"];
 }
 
-/** Whether this code runs inside the Deno Jupyter kernel. */
-export function inJupyter(): boolean {
-  return jupyterNamespace() !== undefined;
-}
-
 interface JupyterNamespace {
   display(bundle: Record<string, string>, options: { raw: boolean }): Promise<void>;
 }
@@ -182,8 +174,7 @@ export function roundGeometry(markup: string): string {
 
 /** Makes Plot's counter-numbered ids depend on the figure's content only. */
 export function stableMarkup(markup: string): string {
-  if (!PLOT_ID.test(markup)) return markup;
-  PLOT_ID.lastIndex = 0;
+  if (markup.search(PLOT_ID) === -1) return markup;
   const renamed = new Map<string, string>();
   const perKind = new Map<string, number>();
   const placeholder = markup.replace(PLOT_ID, (id, kind: string) => {

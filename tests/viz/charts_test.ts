@@ -162,3 +162,15 @@ Deno.test("charts draw latencies of a real trace", () => {
   assert.deepEqual(texts(html, ".plot-d6a7b5-swatch").sort(), ["Gossip", "Ping", "Pong"]);
   assert.ok(count(html, "g.viz-bar rect") > 3);
 });
+
+Deno.test("sweepLines keeps categorical x in the order the rows gave", () => {
+  const rows = ["raft", "paxos", "epaxos"].flatMap((protocol, i) =>
+    [1, 2, 3].map((seed) => ({ protocol, seed, ms: 10 * (i + 1) + seed }))
+  );
+  const html = sweepLines(rows, { x: "protocol", y: "ms" }).html;
+  assert.deepEqual(texts(html, 'g[aria-label="x-axis tick label"] text'), [
+    "raft",
+    "paxos",
+    "epaxos",
+  ]);
+});
