@@ -1,7 +1,14 @@
 /**
- * Named, parameterised experiments and the sweep runner that runs them over seeds and
- * parameter grids.
+ * Named, parameterised experiments, the sweep runner that runs them over seeds and
+ * parameter grids (with progress in a terminal or a notebook), the catalog of every
+ * registered experiment, and the pieces of `deno task exp`.
  *
  * @module
  */
+export * from "./catalog.ts";
+export * from "./cli_args.ts";
 export * from "./experiment.ts";
+export * from "./format.ts";
+export * from "./ping_rtt.ts";
+export * from "./progress.ts";
+export * from "./sweep.ts";

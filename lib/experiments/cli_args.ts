@@ -1,0 +1,298 @@
+/**
+ * The command line of `deno task exp`, as data: parsing its arguments and writing the
+ * command that replays a run. No I/O here, so both are easy to test.
+ *
+ * @module
+ */
+import { MAX_SEED } from "./sweep.ts";
+
+/** How `run` prints its rows. */
+export type OutputFormat = "table" | "json" | "csv";
+
+/** `deno task exp run NAME ...`: what to run and how to print it. */
+export interface RunCommand {
+  readonly command: "run";
+  /** The experiment's name. */
+  readonly name: string;
+  /** The first seed. Default 1. */
+  readonly seed: number;
+  /** How many consecutive seeds to run. Default 1. */
+  readonly seeds: number;
+  /** Parameters given once, by name, values parsed (see {@link parseParamValue}). */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Parameters given more than once: the values to sweep, in the order given. */
+  readonly grid: Readonly<Record<string, readonly unknown[]>>;
+  /** Output format. Default "table". */
+  readonly format: OutputFormat;
+  /** `true` to show progress even when stderr is not a terminal, `false` never, else auto. */
+  readonly progress?: boolean;
+}
+
+/** A parsed command line of `deno task exp`. */
+export type CliCommand =
+  | { readonly command: "help" }
+  | { readonly command: "list" }
+  | { readonly command: "describe"; readonly name: string }
+  | RunCommand;
+
+/** A command line that cannot be understood; the CLI prints its message and exits with 2. */
+export class UsageError extends TypeError {
+  /** An error whose message says what is wrong with the arguments. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The text `deno task exp --help` prints. */
+export const USAGE = `Usage: deno task exp <command> [options]
+
+Commands:
+  list                       every experiment: name, a tab, its title
+  describe NAME              an experiment's title, description and parameters
+  run NAME [options]         run an experiment and print its rows
+
+Options of run:
+  --seed N                   first seed (default 1)
+  --seeds N                  run N consecutive seeds from --seed (default 1)
+  --param key=value          set a parameter; the value is read as JSON when it can be
+                             (5, true, [1,2], {"kind":"constant","ms":5}), else as text.
+                             Give a key more than once to sweep over its values.
+  --json                     print one JSON array of rows
+  --csv                      print CSV: a header, then one line per row
+  --progress / --no-progress always / never show progress on stderr (default: when a terminal)
+  -h, --help                 print this help
+
+Flags also take the form --seed=N and --param=key=value. Rows go to stdout; progress
+and errors go to stderr. Exit status: 0 success, 1 a trial failed, 2 bad arguments.
+`;
+
+const FLAGS_WITH_VALUE = new Set(["--seed", "--seeds", "--param"]);
+const FLAGS = new Set(["--json", "--csv", "--progress", "--no-progress", "--help", "-h"]);
+
+/**
+ * Parses the arguments of `deno task exp`. Throws a {@link UsageError} for an unknown
+ * command or flag, a missing or malformed value, or conflicting flags. Parameter values
+ * are not checked against the experiment here: the sweep does that.
+ *
+ * @example
+ * ```ts
+ * parseCliArgs(["run", "ping-rtt", "--seed=7", "--param", "nodes=5", "--json"]);
+ * // { command: "run", name: "ping-rtt", seed: 7, seeds: 1, params: { nodes: 5 },
+ * //   grid: {}, format: "json" }
+ * ```
+ */
+export function parseCliArgs(args: readonly string[]): CliCommand {
+  if (args.some((arg) => arg === "--help" || arg === "-h")) return { command: "help" };
+  const [command, ...rest] = args;
+  switch (command) {
+    case undefined:
+    case "help":
+      return { command: "help" };
+    case "list":
+      expectNoMore(rest, "list");
+      return { command: "list" };
+    case "describe": {
+      const [name, ...more] = rest;
+      if (name === undefined || name.startsWith("-")) {
+        throw new UsageError("Cannot parse arguments: describe needs an experiment name");
+      }
+      expectNoMore(more, "describe");
+      return { command: "describe", name };
+    }
+    case "run":
+      return parseRun(rest);
+    default:
+      throw new UsageError(
+        `Cannot parse arguments: unknown command ${JSON.stringify(command)}; ` +
+          "commands are list, describe, run",
+      );
+  }
+}
+
+function parseRun(args: readonly string[]): RunCommand {
+  let name: string | undefined;
+  let seed = 1;
+  let seeds = 1;
+  let format: OutputFormat | undefined;
+  let progress: boolean | undefined;
+  const values = new Map<string, unknown[]>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith("-")) {
+      if (name !== undefined) {
+        throw new UsageError(
+          `Cannot parse arguments: unexpected ${JSON.stringify(arg)} after the experiment name`,
+        );
+      }
+      name = arg;
+      continue;
+    }
+    const equals = arg.indexOf("=");
+    const flag = equals >= 0 ? arg.slice(0, equals) : arg;
+    if (FLAGS.has(flag)) {
+      if (equals >= 0) throw new UsageError(`Cannot parse arguments: ${flag} takes no value`);
+      if (flag === "--json" || flag === "--csv") {
+        const wanted = flag === "--json" ? "json" : "csv";
+        if (format !== undefined && format !== wanted) {
+          throw new UsageError("Cannot parse arguments: --json and --csv exclude each other");
+        }
+        format = wanted;
+      } else {
+        progress = flag === "--progress";
+      }
+      continue;
+    }
+    if (!FLAGS_WITH_VALUE.has(flag)) {
+      throw new UsageError(`Cannot parse arguments: unknown flag ${flag}; see --help`);
+    }
+    let value: string;
+    if (equals >= 0) {
+      value = arg.slice(equals + 1);
+    } else {
+      const next = args[i + 1];
+      if (next === undefined) throw new UsageError(`Cannot parse arguments: ${flag} needs a value`);
+      value = next;
+      i++;
+    }
+    if (flag === "--seed") seed = parseWhole(flag, value, 0);
+    else if (flag === "--seeds") seeds = parseWhole(flag, value, 1);
+    else {
+      const [key, text] = splitParam(value);
+      const list = values.get(key) ?? [];
+      list.push(parseParamValue(text));
+      values.set(key, list);
+    }
+  }
+  if (name === undefined) {
+    throw new UsageError("Cannot parse arguments: run needs an experiment name");
+  }
+  if (seed + seeds - 1 > MAX_SEED) {
+    throw new UsageError(
+      `Cannot parse arguments: --seed plus --seeds must stay at most ${MAX_SEED + 1}`,
+    );
+  }
+  // fromEntries defines own properties, so even a key like __proto__ stays a plain key
+  // (and is then refused as an unknown parameter).
+  const entries = [...values];
+  const params = Object.fromEntries(
+    entries.filter(([, list]) => list.length === 1).map(([key, list]) => [key, list[0]]),
+  );
+  const grid = Object.fromEntries(entries.filter(([, list]) => list.length > 1));
+  return {
+    command: "run",
+    name,
+    seed,
+    seeds,
+    params,
+    grid,
+    format: format ?? "table",
+    ...(progress === undefined ? {} : { progress }),
+  };
+}
+
+/**
+ * Reads a `--param` value: JSON when it parses (`5`, `0.1`, `true`, `null`, `[1,2]`,
+ * `{"kind":"constant","ms":5}`, `"5"` for the text 5), the text itself otherwise.
+ *
+ * @example
+ * ```ts
+ * parseParamValue("0.25");   // 0.25
+ * parseParamValue("fifo");   // "fifo"
+ * parseParamValue('"42"');   // "42"
+ * ```
+ */
+export function parseParamValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Options for {@link replayCommand}. */
+export interface ReplayCommandOptions {
+  /** The run's parameters. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** The experiment's defaults: parameters equal to their default are left out. */
+  readonly defaults?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The command that replays one trial: `deno task exp run NAME --seed N --param k=v ...`,
+ * quoted for a POSIX shell. Experiments pass it as the Simulation's `replay`, so a failed
+ * run ends with the line that reproduces it.
+ *
+ * @example
+ * ```ts
+ * replayCommand("ping-rtt", 7, { params: { nodes: 5, pings: 10 }, defaults: { nodes: 3, pings: 10 } });
+ * // "deno task exp run ping-rtt --seed 7 --param nodes=5"
+ * ```
+ */
+export function replayCommand(
+  name: string,
+  seed: number,
+  options: ReplayCommandOptions = {},
+): string {
+  const parts = ["deno task exp run", shellQuote(name), `--seed ${seed}`];
+  const defaults = options.defaults ?? {};
+  for (const [key, value] of Object.entries(options.params ?? {})) {
+    if (value === undefined) continue;
+    if (Object.hasOwn(defaults, key) && sameValue(defaults[key], value)) continue;
+    parts.push(`--param ${shellQuote(`${key}=${formatParamValue(value)}`)}`);
+  }
+  return parts.join(" ");
+}
+
+/**
+ * A parameter value as `--param` reads it back: JSON, except text that would not parse
+ * as JSON, which goes as it is.
+ */
+export function formatParamValue(value: unknown): string {
+  if (typeof value === "string" && parseParamValue(value) === value) return value;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** `text` quoted for a POSIX shell when it holds anything but plain characters. */
+export function shellQuote(text: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text;
+  return `'${text.replaceAll("'", `'"'"'`)}'`;
+}
+
+// ---- helpers ---------------------------------------------------------------------------
+
+function expectNoMore(rest: readonly string[], command: string): void {
+  if (rest.length > 0) {
+    throw new UsageError(
+      `Cannot parse arguments: ${command} takes no ${
+        rest[0]?.startsWith("-") ? "flag" : "argument"
+      } ${JSON.stringify(rest[0])}`,
+    );
+  }
+}
+
+function parseWhole(flag: string, text: string, min: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min && value <= MAX_SEED)) {
+    throw new UsageError(
+      `Cannot parse arguments: ${flag} must be a whole number from ${min} to ${MAX_SEED}, ` +
+        `got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+function splitParam(text: string): [string, string] {
+  const equals = text.indexOf("=");
+  const key = equals > 0 ? text.slice(0, equals) : "";
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) {
+    throw new UsageError(
+      `Cannot parse arguments: --param must read key=value, got ${JSON.stringify(text)}`,
+    );
+  }
+  return [key, text.slice(equals + 1)];
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
