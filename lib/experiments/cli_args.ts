@@ -11,6 +11,7 @@ export type OutputFormat = "table" | "json" | "csv";
 
 /** `deno task exp run NAME ...`: what to run and how to print it. */
 export interface RunCommand {
+  /** Which command: always "run". */
   readonly command: "run";
   /** The experiment's name. */
   readonly name: string;
