@@ -10,3 +10,4 @@
 export * from "./config/mod.ts";
 export * from "./sim/mod.ts";
 export * from "./experiments/mod.ts";
+export * from "./viz/mod.ts";
