@@ -80,20 +80,28 @@ export function describeIssue(
   const { root, schema } = options;
   const segments = [...(root ? [root] : []), ...issue.path.map(String)];
   const path = segments.length > 0 ? segments.join(".") : "(config)";
+  const input = (issue as { input?: unknown }).input;
   if (issue.code === "unrecognized_keys") {
-    const known = schema === undefined ? [] : knownKeysAt(schema, issue.path);
+    const known = schema === undefined ? [] : knownKeysAt(schema, issue.path, input);
     return unknownKeysIssue(issue, segments, known);
   }
-  const input = (issue as { input?: unknown }).input;
   let message = issue.message;
-  if (issue.code === "invalid_type" && input === undefined) {
-    message = `is required (${issue.expected})`;
+  if (issue.code === "invalid_type" && issue.expected === "int" && typeof input === "number") {
+    // zod reports `.int()` as a type error; say it in words rather than "must be an int".
+    message = `must be a whole number, got ${formatValue(input)}`;
+  } else if (issue.code === "invalid_type" && input === undefined) {
+    message = `is required (${typeName(issue.expected)})`;
   } else if (issue.code === "invalid_type") {
-    message = `must be ${article(issue.expected)}, got ${formatValue(input)}`;
+    message = `must be ${article(typeName(issue.expected))}, got ${formatValue(input)}`;
   } else if (issue.code === "invalid_union" && "options" in issue) {
     const options = (issue as { options?: unknown[] }).options ?? [];
-    message = `must be one of ${options.map((option) => JSON.stringify(option)).join(", ")}`;
-    if (input !== undefined) message += `, got ${formatValue(pickDiscriminator(issue, input))}`;
+    const choices = options.map((option) => JSON.stringify(option)).join(", ");
+    const tag = pickDiscriminator(issue, input);
+    message = tag === undefined ? `is required (one of ${choices})` : `must be one of ${choices}`;
+    if (tag !== undefined) message += `, got ${formatValue(tag)}`;
+  } else if (issue.code === "invalid_union" && input === undefined) {
+    // A missing field checked by a union: "must be X" becomes "is required (X)".
+    message = message.startsWith("must be ") ? `is required (${message.slice(8)})` : "is required";
   } else if (issue.code === "invalid_value") {
     message = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     if (input !== undefined) message += `, got ${formatValue(input)}`;
@@ -118,8 +126,16 @@ function unknownKeysIssue(
   return { path, message: `is not a known field${others}${hint}` };
 }
 
-/** The keys an object schema accepts at `path` inside `schema`, or [] when unknown. */
-function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+/**
+ * The keys an object schema accepts at `path` inside `schema`, or [] when unknown. At a
+ * union of objects (a distribution, a fault), the keys of the options whose discriminator
+ * matches `input`, or of every option when none does.
+ */
+function knownKeysAt(
+  schema: z.core.$ZodType,
+  path: readonly PropertyKey[],
+  input: unknown,
+): string[] {
   let current: z.core.$ZodType | undefined = unwrap(schema);
   for (const segment of path) {
     if (current === undefined) return [];
@@ -136,9 +152,31 @@ function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): str
     }
     current = current === undefined ? undefined : unwrap(current);
   }
-  if (current === undefined) return [];
-  const def = current._zod.def as unknown as Record<string, unknown>;
-  return def.type === "object" ? Object.keys(def.shape as object) : [];
+  return current === undefined ? [] : objectKeys(current, input);
+}
+
+function objectKeys(schema: z.core.$ZodType, input: unknown): string[] {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  if (def.type === "object") return Object.keys(def.shape as object);
+  if (def.type !== "union") return [];
+  const options = (def.options as z.core.$ZodType[]).map(unwrap);
+  const key = def.discriminator;
+  const tag = typeof key === "string" && isRecord(input) ? input[key] : undefined;
+  const matching = options.filter((option) => {
+    const values = (option._zod as { propValues?: Record<string, Set<unknown>> }).propValues;
+    return typeof key === "string" && values?.[key]?.has(tag) === true;
+  });
+  const chosen = matching.length > 0 ? matching : options;
+  return [...new Set(chosen.flatMap((option) => objectKeys(option, input)))];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object";
+}
+
+/** Zod's name for an expected type, in the words of a config's reader. */
+function typeName(expected: string): string {
+  return expected === "record" ? "object" : expected === "int" ? "whole number" : expected;
 }
 
 function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
@@ -181,12 +219,11 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
+/** The discriminator's value in `input` (undefined when it is missing). */
 function pickDiscriminator(issue: { discriminator?: unknown }, input: unknown): unknown {
   const key = issue.discriminator;
-  if (typeof key === "string" && input !== null && typeof input === "object" && key in input) {
-    return (input as Record<string, unknown>)[key];
-  }
-  return input;
+  if (typeof key !== "string") return input;
+  return isRecord(input) ? input[key] : input;
 }
 
 function article(expected: string): string {

@@ -104,7 +104,9 @@ export class CalendarQueue<T extends Scheduled> {
     for (let scanned = 0; scanned <= mask; scanned++, day++) {
       const bucket = buckets[day & mask] as T[];
       const last = bucket.length - 1;
-      if (last >= 0 && (bucket[last] as T).time < (day + 1) * width) {
+      // The same division that chose the bucket: `time < (day + 1) * width` can round the
+      // other way at a day boundary and skip the day's earliest item.
+      if (last >= 0 && Math.floor((bucket[last] as T).time / width) <= day) {
         this.#day = day;
         return bucket;
       }

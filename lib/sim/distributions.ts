@@ -20,9 +20,15 @@ export const DistributionSchema = z.discriminatedUnion("kind", [
     kind: z.literal("uniform"),
     minMs: nonNegativeMs(),
     maxMs: nonNegativeMs(),
-  }).refine((d) => d.maxMs >= d.minMs, {
-    error: "must have maxMs at least minMs",
-    path: ["maxMs"],
+  }).superRefine((d, ctx) => {
+    if (d.maxMs < d.minMs) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be at least minMs (${d.minMs})`,
+        path: ["maxMs"],
+        input: d.maxMs,
+      });
+    }
   }),
   z.strictObject({
     kind: z.literal("exponential"),

@@ -115,30 +115,55 @@ export function sortFaults(faults: readonly Fault[]): Fault[] {
     .map(({ fault }) => fault);
 }
 
+/** Options for {@link validateFaultSchedule}: where the story starts. */
+export interface ValidateFaultsOptions {
+  /** Nodes crashed when the schedule starts. Default none. */
+  readonly crashed?: ReadonlySet<NodeId>;
+  /** Nodes paused when the schedule starts. Default none. */
+  readonly paused?: ReadonlySet<NodeId>;
+  /**
+   * Faults already scheduled and not yet applied: they play their part in the story (at
+   * equal times, before the new faults) but are not checked again.
+   */
+  readonly scheduled?: readonly Fault[];
+}
+
 /**
  * Checks that a schedule makes sense as a story: every node it names exists, a node is
  * restarted only while crashed, resumed only while paused, and so on. Returns one
  * message per problem, naming the fault by its index ("faults[3]: ...").
+ *
+ * @example
+ * ```ts
+ * validateFaultSchedule([{ atMs: 5, kind: "restart", node: "n1" }], ["n1", "n2"]);
+ * // ["faults[0]: cannot restart n1 at 5 ms: it is up"]
+ * ```
  */
 export function validateFaultSchedule(
   faults: readonly Fault[],
   nodeIds: readonly NodeId[],
-  initiallyCrashed: ReadonlySet<NodeId> = new Set(),
+  options: ValidateFaultsOptions = {},
 ): string[] {
   const problems: string[] = [];
   const known = new Set(nodeIds);
   const state = new Map<NodeId, "up" | "crashed" | "paused">();
-  for (const id of nodeIds) state.set(id, initiallyCrashed.has(id) ? "crashed" : "up");
-  const order = faults.map((fault, index) => ({ fault, index }))
+  for (const id of nodeIds) {
+    state.set(id, options.crashed?.has(id) ? "crashed" : options.paused?.has(id) ? "paused" : "up");
+  }
+  const scheduled = options.scheduled ?? [];
+  const order = [...scheduled, ...faults].map((fault, index) => ({ fault, index }))
     .sort((a, b) => a.fault.atMs - b.fault.atMs || a.index - b.index);
   for (const { fault, index } of order) {
-    const where = `faults[${index}]`;
+    const checked = index >= scheduled.length;
+    const where = `faults[${index - scheduled.length}]`;
     const unknown = faultNodes(fault).filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      problems.push(
-        `${where}: no node ${unknown.map((id) => JSON.stringify(id)).join(", ")} ` +
-          `(nodes: ${nodeIds.join(", ")})`,
-      );
+      if (checked) {
+        problems.push(
+          `${where}: no node ${unknown.map((id) => JSON.stringify(id)).join(", ")} ` +
+            `(nodes: ${nodeIds.join(", ")})`,
+        );
+      }
       continue;
     }
     if (!("node" in fault) || fault.kind === "clock-jump") continue;
@@ -147,9 +172,11 @@ export function validateFaultSchedule(
       fault.kind
     ];
     if (current !== required && !(fault.kind === "crash" && current === "paused")) {
-      problems.push(
-        `${where}: cannot ${fault.kind} ${fault.node} at ${fault.atMs} ms: it is ${current}`,
-      );
+      if (checked) {
+        problems.push(
+          `${where}: cannot ${fault.kind} ${fault.node} at ${fault.atMs} ms: it is ${current}`,
+        );
+      }
       continue;
     }
     const next = { crash: "crashed", restart: "up", pause: "paused", resume: "up" } as const;

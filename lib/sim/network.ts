@@ -16,7 +16,10 @@ import {
 } from "./distributions.ts";
 import type { NodeId } from "./node.ts";
 
-const nodeSelector = z.union([nodeIdField(), z.array(nodeIdField()).min(1)]);
+const nodeSelector = z.union([
+  nodeIdField(),
+  z.array(nodeIdField()).min(1, { error: "must name at least one node" }),
+], { error: "must be a node id or a list of node ids" });
 
 /** Zod schema of a {@link LinkOverride}. */
 export const LinkOverrideSchema = z.strictObject({

@@ -49,7 +49,9 @@ export interface NodeContext<M extends Message = Message, T = unknown> {
   send(to: NodeId, message: M): void;
   /**
    * Calls the node's `onTimer(payload)` after `delayMs` of the node's own clock (a
-   * fast-running clock fires early in true time). Returns a handle for `cancelTimer`.
+   * fast-running clock fires early in true time). Like a monotonic timer, it measures
+   * elapsed time: a clock jump steps `now()` but does not move pending timers. Returns a
+   * handle for `cancelTimer`.
    */
   setTimer(delayMs: number, payload: T): TimerId;
   /** Cancels a pending timer; cancelling a fired or unknown timer does nothing. */

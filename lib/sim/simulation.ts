@@ -112,7 +112,10 @@ const STATUS_NAMES: readonly NodeStatus[] = ["up", "crashed", "paused"];
 
 /** One entry of the agenda. A single shape for every kind keeps the hot path monomorphic. */
 class SimEvent {
+  /** A timer that was cancelled. */
   cancelled = false;
+  /** A message whose link was cut while it was in flight: it arrives only to be dropped. */
+  linkCut = false;
   constructor(
     public time: number,
     public seq: number,
@@ -186,6 +189,8 @@ export class Simulation<M extends Message = Message> {
   readonly #invariants: { name: string; check: () => string | undefined }[] = [];
   readonly #subscribers = new Set<Subscriber<TraceRecord>>();
   #pendingFaults: Fault[] = [];
+  /** Faults in the queue, not yet applied: later schedules are validated after them. */
+  readonly #queuedFaults = new Set<Fault>();
   #now = 0;
   #seq = 0;
   #nextMessageId = 0;
@@ -362,14 +367,18 @@ export class Simulation<M extends Message = Message> {
   crash(id: NodeId): void {
     const slot = this.#slot(id, "crash");
     if (slot.status === CRASHED) throw this.#misuse(`Cannot crash ${id}: it is already crashed`);
+    const waiting = slot.deferred;
     this.#kill(slot);
     this.#emit({ kind: "crash", t: this.#now, node: id });
+    // Messages that reached a paused node but were never handled die with it.
+    for (const event of waiting) if (event.kind === DELIVER) this.#drop(event, "crashed");
   }
 
   /** Restarts crashed node `id` now: a fresh node object that sees only its durable storage. */
   restart(id: NodeId): void {
     const slot = this.#slot(id, "restart");
-    if (slot.status !== CRASHED || slot.incarnation === 0) {
+    if (slot.incarnation === 0) throw this.#misuse(`Cannot restart ${id}: it has not started yet`);
+    if (slot.status !== CRASHED) {
       throw this.#misuse(`Cannot restart ${id}: it is ${STATUS_NAMES[slot.status]}, not crashed`);
     }
     this.#boot(slot, "restart");
@@ -385,7 +394,10 @@ export class Simulation<M extends Message = Message> {
     this.#emit({ kind: "pause", t: this.#now, node: id });
   }
 
-  /** Resumes paused node `id` now: what arrived meanwhile is handled, in arrival order. */
+  /**
+   * Resumes paused node `id` now: what arrived meanwhile is handled, in arrival order
+   * (messages that arrived are delivered even if a partition has started since).
+   */
   resume(id: NodeId): void {
     const slot = this.#slot(id, "resume");
     if (slot.status !== PAUSED) {
@@ -490,15 +502,17 @@ export class Simulation<M extends Message = Message> {
     for (;;) {
       const next = queue.peek();
       if (next === undefined || next.time > limitMs) return false;
-      queue.pop();
-      this.#now = next.time;
-      this.#handle(next);
-      if (++processed >= budget) {
+      // Checked before the next event, so a run of exactly `budget` events succeeds.
+      if (processed >= budget) {
         throw this.#fail(
           "bound-exceeded",
           `Cannot finish the run: it processed ${budget} events without reaching ${limitMs} ms`,
         );
       }
+      queue.pop();
+      this.#now = next.time;
+      this.#handle(next);
+      processed++;
       if (predicate !== undefined && predicate()) return true;
     }
   }
@@ -517,6 +531,7 @@ export class Simulation<M extends Message = Message> {
           this.#boot(this.#slots[event.node] as NodeSlot<M>, "start");
           break;
         case FAULT:
+          this.#queuedFaults.delete(event.payload as Fault);
           this.#applyFault(event.payload as Fault);
           break;
         case CALL:
@@ -533,7 +548,9 @@ export class Simulation<M extends Message = Message> {
   #deliver(event: SimEvent): void {
     const slot = this.#slots[event.node] as NodeSlot<M>;
     if (slot.status === CRASHED) return this.#drop(event, "crashed");
-    if (this.#network.isCut(event.from, event.node)) return this.#drop(event, "partition");
+    // Messages sent over a cut link never enter the queue, and a cut marks those already
+    // in flight (see #cutInFlight), so no per-delivery partition lookup is needed.
+    if (event.linkCut) return this.#drop(event, "partition");
     if (slot.status === PAUSED) {
       slot.deferred.push(event);
       return;
@@ -757,6 +774,7 @@ export class Simulation<M extends Message = Message> {
             }
           }
         }
+        this.#cutInFlight();
         this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
         return;
       }
@@ -767,6 +785,7 @@ export class Simulation<M extends Message = Message> {
             if (a !== b && this.#network.cut(a.index, b.index)) links.push([a.id, b.id]);
           }
         }
+        this.#cutInFlight();
         this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
         return;
       }
@@ -789,6 +808,18 @@ export class Simulation<M extends Message = Message> {
     }
   }
 
+  /**
+   * Dooms every message in flight on a cut link: it is dropped (reason "partition") when
+   * it would have arrived, even if the partition heals first. Messages already waiting at
+   * a paused node have arrived and are not in the queue, so they are spared.
+   */
+  #cutInFlight(): void {
+    const network = this.#network;
+    for (const event of this.#queue.items()) {
+      if (event.kind === DELIVER && network.isCut(event.from, event.node)) event.linkCut = true;
+    }
+  }
+
   /** Validates and enqueues faults scheduled since the last run. */
   #prepare(): void {
     if (this.#failure !== undefined) {
@@ -798,15 +829,21 @@ export class Simulation<M extends Message = Message> {
       );
     }
     if (this.#pendingFaults.length === 0) return;
-    const crashed = new Set(
-      this.#slots.filter((s) => s.status === CRASHED && s.incarnation > 0).map((s) => s.id),
-    );
-    const problems = validateFaultSchedule(this.#pendingFaults, this.#nodeIds, crashed);
+    const withStatus = (status: number) =>
+      new Set(
+        this.#slots.filter((s) => s.status === status && s.incarnation > 0).map((s) => s.id),
+      );
+    const problems = validateFaultSchedule(this.#pendingFaults, this.#nodeIds, {
+      crashed: withStatus(CRASHED),
+      paused: withStatus(PAUSED),
+      scheduled: [...this.#queuedFaults],
+    });
     if (problems.length > 0) {
       throw new TypeError(`Cannot run the fault schedule:\n${problems.join("\n")}`);
     }
     for (const fault of this.#pendingFaults) {
       this.#push(fault.atMs, FAULT, -1, -1, fault, 0, 0);
+      this.#queuedFaults.add(fault);
     }
     this.#pendingFaults = [];
   }

@@ -197,8 +197,10 @@ export class Trace {
   }
 
   /** The records of the given kind. */
-  ofKind<K extends TraceKind>(kind: K): Extract<TraceRecord, { kind: K }>[] {
-    return this.#records.filter((r) => r.kind === kind) as Extract<TraceRecord, { kind: K }>[];
+  ofKind<K extends TraceKind>(kind: K): (TraceRecord & { readonly kind: K })[] {
+    // An intersection, not Extract: NodeFaultRecord's kind is a union ("crash" | "pause" |
+    // "resume"), which Extract would drop, typing ofKind("crash") as never[].
+    return this.#records.filter((r) => r.kind === kind) as (TraceRecord & { readonly kind: K })[];
   }
 
   /**

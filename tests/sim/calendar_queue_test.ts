@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { CalendarQueue, Random } from "../../lib/sim/mod.ts";
+import { compareWithModel, type Item, scriptArbitrary } from "./queue_model.ts";
+
+Deno.test("CalendarQueue pops in (time, seq) order like a sorted list, under simulator-like scripts", () => {
+  fc.assert(
+    fc.property(scriptArbitrary, (steps) => {
+      const problem = compareWithModel(new CalendarQueue<Item>(), steps);
+      assert.equal(problem, undefined);
+    }),
+    { seed: 20240601, numRuns: 400 },
+  );
+});
+
+Deno.test("CalendarQueue orders arbitrary pushed times, ties by seq", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.double({ min: 0, max: 1e12, noNaN: true, noDefaultInfinity: true }),
+          fc.double({ min: 0, max: 10, noNaN: true, noDefaultInfinity: true }),
+          fc.integer({ min: 0, max: 5 }),
+        ),
+        { maxLength: 400, size: "max" },
+      ),
+      (times) => {
+        const queue = new CalendarQueue<Item>();
+        const items = times.map((time, seq) => ({ time, seq, id: seq }));
+        for (const item of items) queue.push(item);
+        const expected = items.slice().sort((a, b) => a.time - b.time || a.seq - b.seq);
+        const popped: Item[] = [];
+        for (let item = queue.pop(); item !== undefined; item = queue.pop()) popped.push(item);
+        assert.deepEqual(popped, expected);
+      },
+    ),
+    { seed: 11, numRuns: 300 },
+  );
+});
+
+Deno.test("CalendarQueue stays ordered through growth to 50k items and shrink back to empty", () => {
+  const random = new Random(3);
+  const queue = new CalendarQueue<Item>();
+  let seq = 0;
+  let now = 0;
+  const push = (delay: number) => {
+    queue.push({ time: now + delay, seq, id: seq });
+    seq++;
+  };
+  // Grow: a steady population with a spread of delays and some simultaneous bursts.
+  for (let i = 0; i < 50_000; i++) push(i % 1000 === 0 ? 0 : random.exponential(10));
+  assert.equal(queue.size, 50_000);
+  let last = { time: -Infinity, seq: -1 };
+  const popChecked = () => {
+    const item = queue.pop() as Item;
+    assert.ok(
+      item.time > last.time || (item.time === last.time && item.seq > last.seq),
+      `out of order: (${item.time}, ${item.seq}) after (${last.time}, ${last.seq})`,
+    );
+    last = item;
+    now = item.time;
+  };
+  // Steady state: pop one, push one (the hold model), then drain to empty.
+  for (let i = 0; i < 50_000; i++) {
+    popChecked();
+    push(random.uniform(0, 100));
+  }
+  while (queue.size > 0) popChecked();
+  assert.equal(queue.pop(), undefined);
+  // A queue that shrank still works for a fresh burst far in the future.
+  now = 1e9;
+  for (let i = 0; i < 100; i++) push(100 - i);
+  last = { time: -Infinity, seq: -1 };
+  while (queue.size > 0) popChecked();
+});
+
+Deno.test("CalendarQueue finds a lone far-future item after a year of empty days", () => {
+  const queue = new CalendarQueue<Item>();
+  for (let seq = 0; seq < 40; seq++) queue.push({ time: seq, seq, id: seq });
+  queue.push({ time: 1e12, seq: 40, id: 40 });
+  queue.push({ time: 5e11, seq: 41, id: 41 });
+  const times: number[] = [];
+  while (queue.size > 0) times.push((queue.pop() as Item).time);
+  assert.deepEqual(times, [...Array.from({ length: 40 }, (_, i) => i), 5e11, 1e12]);
+});
+
+Deno.test("CalendarQueue peek, size, items and clear agree with its contents", () => {
+  const queue = new CalendarQueue<Item>();
+  assert.equal(queue.peek(), undefined);
+  assert.equal(queue.pop(), undefined);
+  for (let seq = 0; seq < 100; seq++) queue.push({ time: (seq * 37) % 100, seq, id: seq });
+  assert.equal(queue.size, 100);
+  assert.equal(queue.peek()?.time, 0);
+  assert.equal(queue.size, 100);
+  assert.deepEqual(
+    queue.items().map((item) => item.id).sort((a, b) => a - b),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
+  queue.clear();
+  assert.equal(queue.size, 0);
+  assert.equal(queue.peek(), undefined);
+  queue.push({ time: 7, seq: 200, id: 200 });
+  assert.equal(queue.pop()?.id, 200);
+});
+
+Deno.test("CalendarQueue keeps order for times on a decimal grid, whose day boundaries round", () => {
+  // Times like 583.8 = 834 × 0.7 sit exactly on a day boundary once the day width is
+  // estimated from them; floating-point rounding must not move them into the next day.
+  fc.assert(
+    fc.property(
+      fc.constantFrom(0.1, 0.7, 1 / 3, 1 / 7, 0.001, 0.01, 1.1, 2.5),
+      fc.array(
+        fc.oneof(
+          fc.record({
+            op: fc.constant("push" as const),
+            steps: fc.oneof(
+              fc.integer({ min: 0, max: 3 }),
+              fc.integer({ min: 0, max: 30 }),
+              fc.integer({ min: 0, max: 300 }),
+            ),
+          }),
+          fc.record({ op: fc.constant("pop" as const), steps: fc.constant(0) }),
+        ),
+        { minLength: 500, maxLength: 3000, size: "max" },
+      ),
+      (unit, script) => {
+        const queue = new CalendarQueue<Item>();
+        const pending: Item[] = [];
+        let seq = 0, now = 0;
+        for (const { op, steps } of script) {
+          if (op === "push") {
+            const item = { time: Math.round(now / unit) * unit + steps * unit, seq, id: seq };
+            seq++;
+            if (item.time < now) continue;
+            queue.push(item);
+            pending.push(item);
+          } else if (pending.length > 0) {
+            pending.sort((a, b) => a.time - b.time || a.seq - b.seq);
+            const want = pending.shift() as Item;
+            const got = queue.pop() as Item;
+            assert.equal(
+              got,
+              want,
+              `popped (${got.time}, ${got.seq}), expected (${want.time}, ${want.seq})`,
+            );
+            now = want.time;
+          }
+        }
+      },
+    ),
+    { seed: 97, numRuns: 300 },
+  );
+});

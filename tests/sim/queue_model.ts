@@ -1,0 +1,129 @@
+/**
+ * Shared differential model for the simulator's agendas: random operation scripts in the
+ * shape a simulator produces (never scheduling before the last popped time) and a naive
+ * sorted-list twin to compare against.
+ *
+ * @module
+ */
+import fc from "fast-check";
+import type { Scheduled } from "../../lib/sim/mod.ts";
+
+/** The interface both agendas share. */
+export interface Agenda<T extends Scheduled> {
+  readonly size: number;
+  push(item: T): void;
+  pop(): T | undefined;
+  peek(): T | undefined;
+  items(): readonly T[];
+  clear(): void;
+}
+
+/** One scripted step: push an item some delay after the last popped time, or pop. */
+export type Step =
+  | { readonly op: "push"; readonly delayMs: number; readonly burst: number }
+  | { readonly op: "pop"; readonly count: number };
+
+/** Delays a simulator produces: zero (same instant), small, fractional, far-future outliers. */
+export const delayArbitrary: fc.Arbitrary<number> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 5, arbitrary: fc.integer({ min: 0, max: 20 }) },
+  { weight: 5, arbitrary: fc.double({ min: 0, max: 50, noNaN: true, noDefaultInfinity: true }) },
+  { weight: 1, arbitrary: fc.double({ min: 1e6, max: 1e9, noNaN: true, noDefaultInfinity: true }) },
+  { weight: 1, arbitrary: fc.double({ min: 0, max: 1e-6, noNaN: true, noDefaultInfinity: true }) },
+);
+
+/** A script of pushes (some in bursts at one instant) and pops (some draining many). */
+export const scriptArbitrary: fc.Arbitrary<Step[]> = fc.array(
+  fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant("push" as const),
+        delayMs: delayArbitrary,
+        burst: fc.oneof(
+          { weight: 4, arbitrary: fc.constant(1) },
+          { weight: 1, arbitrary: fc.integer({ min: 2, max: 60 }) },
+        ),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("pop" as const),
+        count: fc.oneof(
+          { weight: 4, arbitrary: fc.constant(1) },
+          { weight: 1, arbitrary: fc.integer({ min: 2, max: 200 }) },
+        ),
+      }),
+    },
+  ),
+  { maxLength: 300, size: "max" },
+);
+
+/** An item with an id, so the test can tell equal (time, seq) apart from the same object. */
+export interface Item extends Scheduled {
+  readonly id: number;
+}
+
+/** The naive twin: keeps everything in a list and pops the (time, seq) minimum. */
+export class SortedModel {
+  #items: Item[] = [];
+  get size(): number {
+    return this.#items.length;
+  }
+  push(item: Item): void {
+    this.#items.push(item);
+  }
+  pop(): Item | undefined {
+    if (this.#items.length === 0) return undefined;
+    let best = 0;
+    for (let i = 1; i < this.#items.length; i++) {
+      const a = this.#items[i] as Item, b = this.#items[best] as Item;
+      if (a.time < b.time || (a.time === b.time && a.seq < b.seq)) best = i;
+    }
+    return this.#items.splice(best, 1)[0];
+  }
+}
+
+/**
+ * Runs `steps` on `agenda` and on the model, and returns the first disagreement in words
+ * (or undefined). Peek is checked before every pop, size after every step.
+ */
+export function compareWithModel(agenda: Agenda<Item>, steps: readonly Step[]): string | undefined {
+  const model = new SortedModel();
+  let seq = 0;
+  let lastPopped = 0;
+  for (const [index, step] of steps.entries()) {
+    if (step.op === "push") {
+      const time = lastPopped + step.delayMs;
+      for (let i = 0; i < step.burst; i++) {
+        const item = { time, seq: seq, id: seq };
+        seq++;
+        agenda.push(item);
+        model.push(item);
+      }
+    } else {
+      for (let i = 0; i < step.count; i++) {
+        const peeked = agenda.peek();
+        const got = agenda.pop();
+        const want = model.pop();
+        if (peeked !== got) return `step ${index}: peek gave ${show(peeked)}, pop ${show(got)}`;
+        if (got !== want) return `step ${index}: popped ${show(got)}, expected ${show(want)}`;
+        if (want !== undefined) lastPopped = want.time;
+      }
+    }
+    if (agenda.size !== model.size) {
+      return `step ${index}: size ${agenda.size}, expected ${model.size}`;
+    }
+  }
+  for (;;) {
+    const got = agenda.pop();
+    const want = model.pop();
+    if (got !== want) return `drain: popped ${show(got)}, expected ${show(want)}`;
+    if (want === undefined) return undefined;
+  }
+}
+
+function show(item: Item | undefined): string {
+  return item === undefined ? "nothing" : `(t=${item.time}, seq=${item.seq})`;
+}
