@@ -14,6 +14,7 @@ import {
   HeartbeatSender,
   SuspicionLog,
 } from "../membership/heartbeat_detector.ts";
+import { replayCommand } from "./cli_args.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** Zod schema of the `false-suspicion` parameters. */
@@ -34,6 +35,8 @@ export const FalseSuspicionParamsSchema = z.strictObject({
 
 /** Parameters of `false-suspicion`, with defaults applied. */
 export type FalseSuspicionParams = z.output<typeof FalseSuspicionParamsSchema>;
+
+const FALSE_SUSPICION_DEFAULTS: FalseSuspicionParams = FalseSuspicionParamsSchema.parse({});
 
 /** The outcome of one `false-suspicion` run. */
 export type FalseSuspicionRow = {
@@ -86,6 +89,7 @@ export function simulateFalseSuspicion(
       lossProbability: params.lossProbability,
     },
     faults: [{ atMs: params.crashAtMs, kind: "crash", node: "n1" }],
+    replay: replayCommand("false-suspicion", seed, { params, defaults: FALSE_SUSPICION_DEFAULTS }),
   });
   const log = new SuspicionLog(simulation);
   simulation.addNode("monitor", (ctx) =>

@@ -15,6 +15,7 @@ import {
   type FanoutRecord,
   partsNeeded,
 } from "../resilience/fanout.ts";
+import { replayCommand } from "./cli_args.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** Zod schema of the `fanout-tail` parameters. */
@@ -39,6 +40,8 @@ export const FanoutTailParamsSchema = z.strictObject({
 
 /** Parameters of `fanout-tail`, with defaults applied. */
 export type FanoutTailParams = z.output<typeof FanoutTailParamsSchema>;
+
+const FANOUT_TAIL_DEFAULTS: FanoutTailParams = FanoutTailParamsSchema.parse({});
 
 /** One request of a `fanout-tail` run. */
 export type FanoutTailRow = {
@@ -86,6 +89,7 @@ export function simulateFanoutTail(
     seed,
     record: options.record ?? false,
     network: { latency: params.networkLatency },
+    replay: replayCommand("fanout-tail", seed, { params, defaults: FANOUT_TAIL_DEFAULTS }),
   });
   const backends: NodeId[] = Array.from({ length: params.k }, (_, i) => `backend-${i + 1}`);
   const hedged = params.hedgeAfterMs !== undefined;

@@ -9,6 +9,7 @@ import { integerAtLeast, positiveMs } from "../config/mod.ts";
 import { type Distribution, DistributionSchema } from "../sim/distributions.ts";
 import type { NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
+import { replayCommand } from "./cli_args.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** The names of the built-in latency shapes. */
@@ -48,6 +49,8 @@ export const LatencyShapesParamsSchema = z.strictObject({
 
 /** Parameters of `latency-shapes`, with defaults applied. */
 export type LatencyShapesParams = z.output<typeof LatencyShapesParamsSchema>;
+
+const LATENCY_SHAPES_DEFAULTS: LatencyShapesParams = LatencyShapesParamsSchema.parse({});
 
 /** One delivered message of a `latency-shapes` run. */
 export type LatencyShapesRow = {
@@ -89,6 +92,7 @@ export const latencyShapes = defineExperiment({
     const simulation = new Simulation<Probe>({
       seed,
       record: false,
+      replay: replayCommand("latency-shapes", seed, { params, defaults: LATENCY_SHAPES_DEFAULTS }),
       network: {
         links: links.map(([name, latency]) => ({ from: `from-${name}`, to: "receiver", latency })),
       },

@@ -19,6 +19,7 @@ import {
   type ServiceMessage,
   simulatorSetupForFault,
 } from "../resilience/request_response.ts";
+import { replayCommand } from "./cli_args.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** Zod schema of the `partial-failure` parameters. */
@@ -55,6 +56,8 @@ export const PartialFailureParamsSchema = z.strictObject({
 
 /** Parameters of `partial-failure`, with defaults applied. */
 export type PartialFailureParams = z.output<typeof PartialFailureParamsSchema>;
+
+const PARTIAL_FAILURE_DEFAULTS: PartialFailureParams = PartialFailureParamsSchema.parse({});
 
 /** One request of a `partial-failure` run, as the client saw it (times on its clock). */
 export type PartialFailureRow = {
@@ -135,6 +138,7 @@ export function simulatePartialFailure(
     record: options.record ?? false,
     network: { latency: params.networkLatency, links: setup.links },
     faults: setup.faults,
+    replay: replayCommand("partial-failure", seed, { params, defaults: PARTIAL_FAILURE_DEFAULTS }),
   });
   let client: RequestClient | undefined;
   simulation.addNode("client", (ctx) =>
