@@ -78,11 +78,15 @@ Deno.test("fanout-tail rows are tidy, one per request, and deterministic by seed
   assert.notDeepEqual(fanoutTail.run({ k: 3, requests: 50 }, 5), rows);
 });
 
-Deno.test("simulateFanoutTail keeps the trace when asked", () => {
+Deno.test("simulateFanoutTail keeps the trace when asked and names the replay command", () => {
   const run = simulateFanoutTail(fanoutTail.parseParams({ k: 2, requests: 3 }), 1, {
     record: true,
   });
   assert.equal(run.simulation.trace.records.filter((r) => r.kind === "deliver").length, 12);
+  assert.equal(
+    run.simulation.config.replay,
+    "deno task exp run fanout-tail --seed 1 --param k=2 --param requests=3",
+  );
 });
 
 Deno.test("fanout-tail rejects bad parameters with their path", () => {
