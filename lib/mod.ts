@@ -11,3 +11,6 @@ export * from "./config/mod.ts";
 export * from "./sim/mod.ts";
 export * from "./experiments/mod.ts";
 export * from "./viz/mod.ts";
+export * from "./resilience/mod.ts";
+export * from "./membership/mod.ts";
+export * from "./exercises/mod.ts";

@@ -8,6 +8,10 @@
 import type { z } from "zod";
 import { closestName } from "../config/mod.ts";
 import type { Experiment, ParamsSchema, Row } from "./experiment.ts";
+import { falseSuspicion } from "./false_suspicion.ts";
+import { fanoutTail } from "./fanout_tail.ts";
+import { latencyShapes } from "./latency_shapes.ts";
+import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
@@ -16,6 +20,10 @@ export type AnyExperiment = Experiment<ParamsSchema, Row>;
 /** Every registered experiment, in chapter order. Names are unique. */
 export const experiments: readonly AnyExperiment[] = [
   pingRtt,
+  latencyShapes,
+  fanoutTail,
+  partialFailure,
+  falseSuspicion,
 ];
 
 /**
