@@ -582,3 +582,30 @@ Deno.test("Simulation context cancelTimer stops a pending timer and ignores unkn
   assert.deepEqual(fired, ["kept"]);
   assert.equal(sim.stats.timers, 1);
 });
+
+Deno.test("Simulation.addNode during a run starts the node at the current virtual time", () => {
+  const sim = new Simulation({ seed: 1, network: { latency: { kind: "constant", ms: 3 } } });
+  const contexts = addSilentNodes(sim, ["a", "b"]);
+  sim.runUntil(40);
+  let startedAt = -1;
+  sim.addNode("late", (ctx) => ({
+    start: () => {
+      startedAt = sim.now;
+      ctx.send("a", { type: "hello" });
+    },
+    onMessage: () => {},
+  }));
+  sim.runUntil(50);
+  assert.equal(startedAt, 40);
+  assert.equal(sim.status("late"), "up");
+  assert.deepEqual(sim.trace.ofKind("start").map((r) => [r.node, r.t]), [["a", 0], ["b", 0], [
+    "late",
+    40,
+  ]]);
+  assert.deepEqual(sim.trace.ofKind("deliver").map((r) => [r.from, r.to, r.t]), [[
+    "late",
+    "a",
+    43,
+  ]]);
+  assert.ok(contexts.get("a")?.nodeIds.includes("late"));
+});
