@@ -51,13 +51,12 @@ class DenoExecutePreprocessor(ExecutePreprocessor):
             if _has_unexpected_error(cell):
                 self._stopped = True
         except CellTimeoutError:
+            # The kernel is still busy with the cell, so there is nothing to drain.
             cell.outputs.append(
-                _error_output(
-                    "CellTimeoutError",
-                    f"Cell did not finish within {self.timeout} s",
-                )
+                _error_output("CellTimeoutError", f"Cell did not finish within {self.timeout} s")
             )
             self._stopped = True
+            return cell, self.resources
         except DeadKernelError as error:
             cell.outputs.append(_error_output("DeadKernelError", str(error) or "Kernel died"))
             self._stopped = True

@@ -119,7 +119,7 @@ export async function kernelSpecs(): Promise<Record<string, KernelSpec>> {
 
 /** A code cell that raised while a notebook ran. */
 export interface CellFailure {
-  /** The notebook's path, as given. */
+  /** The notebook, as messages name it (its path or file name). */
   readonly path: string;
   /** Position of the cell in the notebook's cell list (0-based, markdown cells included). */
   readonly cellIndex: number;
@@ -278,10 +278,13 @@ export async function executeNotebook(
       absolute,
     ], { cwd: dirname(absolute), env: { PYTHONPATH: pythonPath } });
     if (result.code !== 0) {
+      const stderr = stripAnsi(result.stderr).trimEnd();
       const why = result.code === 127
         ? `Jupyter is not installed.\n${JUPYTER_INSTALL_HELP}`
-        : `jupyter nbconvert exited with code ${result.code}:\n${
-          lastLines(stripAnsi(result.stderr), 12)
+        : `${lastLines(stderr, 1) || `jupyter nbconvert exited with code ${result.code}`}${
+          /NoSuchKernel/.test(stderr) ? " (run `deno task setup` to register it)" : ""
+        }\n\njupyter nbconvert exited with code ${result.code}; its output ends with:\n${
+          lastLines(stderr, 12)
         }`;
       throw new NotebookExecutionError(`Cannot execute ${displayName}: ${why}`);
     }

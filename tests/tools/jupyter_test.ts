@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import {
+  executeNotebook,
   findCellFailure,
   formatCellFailure,
   mapLimit,
   NotebookExecutionError,
 } from "../../tools/jupyter.ts";
-import type { Cell, Notebook } from "../../tools/notebook_json.ts";
+import {
+  type Cell,
+  type DataOutput,
+  joinText,
+  type Notebook,
+  stripAnsi,
+} from "../../tools/notebook_json.ts";
 
 function notebook(cells: Cell[]): Notebook {
   return { cells, metadata: {}, nbformat: 4, nbformat_minor: 5 };
@@ -79,4 +86,63 @@ Deno.test("mapLimit keeps order and never runs more than the limit at once", asy
   assert.deepEqual(results, ["0:5", "1:1", "2:4", "3:2", "4:3"]);
   assert.equal(peak, 2);
   await assert.rejects(() => mapLimit([1], 0, (x) => Promise.resolve(x)), RangeError);
+});
+
+async function withNotebook(
+  sources: string[],
+  fn: (path: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/scratch.ipynb`;
+    const cells = sources.map((source, i) => ({
+      cell_type: "code",
+      execution_count: null,
+      id: `c${i}`,
+      metadata: {},
+      outputs: [],
+      source,
+    }));
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 }),
+    );
+    await fn(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("executeNotebook keeps every cell's value and reports a timeout in its cell", async () => {
+  // Deno's kernel sometimes sends a value after the cell's idle status; none may be lost.
+  const values = Array.from({ length: 20 }, (_, i) => `${i} * 3`);
+  await withNotebook(
+    [...values, "await new Promise((r) => setTimeout(r, 30_000));", "1"],
+    async (path) => {
+      const run = await executeNotebook(path, { cellTimeoutMs: 1000 });
+      const shown = run.notebook.cells.slice(0, 20).map((cell) =>
+        stripAnsi(
+          joinText(
+            (cell.outputs?.find((output) => output.output_type === "execute_result") as
+              | DataOutput
+              | undefined)?.data["text/plain"] as string[] | undefined,
+          ),
+        )
+      );
+      assert.deepEqual(shown, values.map((_, i) => String(i * 3)));
+      assert.equal(run.failure?.cellIndex, 20);
+      assert.equal(run.failure?.ename, "CellTimeoutError");
+      assert.equal(run.notebook.cells[21]?.outputs?.length, 0);
+      assert.ok(run.durationMs < 25_000, `waited for the timed-out cell: ${run.durationMs} ms`);
+    },
+  );
+});
+
+Deno.test("executeNotebook reports a kernel that dies as the failure of its cell", async () => {
+  await withNotebook(["const x = 1;", "Deno.exit(3);", "x"], async (path) => {
+    const run = await executeNotebook(path);
+    assert.equal(run.failure?.cellIndex, 1);
+    assert.equal(run.failure?.firstLine, "Deno.exit(3);");
+    assert.equal(run.failure?.ename, "DeadKernelError");
+  });
 });
