@@ -119,10 +119,11 @@ export async function exportChapters(options: ExportOptions = {}): Promise<Expor
       const target = join(outDir, `${ref.slug}.html`);
       await Deno.writeTextFile(target, html);
       written.push(target);
+      const figures = figureOutputCount(run.notebook);
       log(
-        `export: ${ref.slug}: ok in ${(run.durationMs / 1000).toFixed(1)} s, ${
-          figureOutputCount(run.notebook)
-        } figures -> ${shown(target)}`,
+        `export: ${ref.slug}: ok in ${(run.durationMs / 1000).toFixed(1)} s, ${figures} figure${
+          figures === 1 ? "" : "s"
+        } -> ${shown(target)}`,
       );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

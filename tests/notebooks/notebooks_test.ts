@@ -7,10 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { basename } from "node:path";
-import type { ChapterRef } from "../../tools/html_page.ts";
-import { notebookTitle } from "../../tools/html_page.ts";
-import type { ExecutedNotebook } from "../../tools/jupyter.ts";
-import { NOTEBOOKS_DIR } from "../../tools/jupyter.ts";
+import { type ChapterRef, notebookTitle } from "../../tools/html_page.ts";
+import { type ExecutedNotebook, NOTEBOOKS_DIR } from "../../tools/jupyter.ts";
 import { chapterSlug, listNotebooks, readNotebook } from "../../tools/notebook_json.ts";
 import { checkExecutedChapter, runChapter } from "./chapter_check.ts";
 
