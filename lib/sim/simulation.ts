@@ -109,8 +109,13 @@ export interface SimulationStats {
 const DELIVER = 0, TIMER = 1, START = 2, FAULT = 3, CALL = 4;
 const UP = 0, CRASHED = 1, PAUSED = 2;
 const STATUS_NAMES: readonly NodeStatus[] = ["up", "crashed", "paused"];
+/** Most handled events kept for reuse. */
+const MAX_SPARE_EVENTS = 4096;
 
-/** One entry of the agenda. A single shape for every kind keeps the hot path monomorphic. */
+/**
+ * One entry of the agenda. A single shape for every kind keeps the hot path monomorphic;
+ * delivered messages' entries are recycled (see `#recycle`), so the fields are mutable.
+ */
 class SimEvent {
   /** A timer that was cancelled. */
   cancelled = false;
@@ -119,19 +124,19 @@ class SimEvent {
   constructor(
     public time: number,
     public seq: number,
-    public readonly kind: number,
+    public kind: number,
     /** Destination (deliver) or owner (timer, start) node index; -1 if none. */
-    public readonly node: number,
+    public node: number,
     /** Sender node index (deliver); -1 otherwise. */
-    public readonly from: number,
+    public from: number,
     /** The message, the timer payload, the fault or the callback. */
-    public readonly payload: unknown,
+    public payload: unknown,
     /** Message id (deliver) or timer id (timer). */
-    public readonly id: number,
+    public id: number,
     /** Copy number (deliver) or incarnation (timer). */
-    public readonly aux: number,
+    public aux: number,
     /** Send time (deliver) or set time (timer). */
-    public readonly sentAt: number,
+    public sentAt: number,
   ) {}
 }
 
@@ -177,11 +182,12 @@ export class Simulation<M extends Message = Message> {
   /** The validated settings of this run. */
   readonly config: SimulationConfig;
   /** Every record of the run (empty when `record` is false). */
-  readonly trace: Trace = new Trace();
+  readonly trace: Trace;
   /** The master random stream; take `random.child("workload")` and the like from it. */
   readonly random: Random;
 
   readonly #queue = new CalendarQueue<SimEvent>();
+  readonly #spareEvents: SimEvent[] = [];
   readonly #network: Network;
   readonly #slots: NodeSlot<M>[] = [];
   readonly #indexById = new Map<NodeId, number>();
@@ -195,7 +201,10 @@ export class Simulation<M extends Message = Message> {
   #seq = 0;
   #nextMessageId = 0;
   #nextTimerId = 1;
+  /** Whether records are made at all: for the trace or for `events$` subscribers. */
   #tracing: boolean;
+  /** Whether records go into the trace (the config's `record`). */
+  readonly #recording: boolean;
   readonly #freeze: boolean;
   #failure: SimulationError | undefined;
   #events = 0;
@@ -210,6 +219,8 @@ export class Simulation<M extends Message = Message> {
     this.random = new Random(this.config.seed);
     this.#network = new Network(this.config.network);
     this.#tracing = this.config.record;
+    this.#recording = this.config.record;
+    this.trace = new Trace(this.#nodeIds);
     this.#freeze = this.config.freezeMessages;
     this.#pendingFaults = [...this.config.faults];
   }
@@ -522,7 +533,7 @@ export class Simulation<M extends Message = Message> {
     try {
       switch (event.kind) {
         case DELIVER:
-          this.#deliver(event);
+          if (this.#deliver(event)) this.#recycle(event);
           break;
         case TIMER:
           this.#fire(event);
@@ -545,33 +556,28 @@ export class Simulation<M extends Message = Message> {
     if (this.#invariants.length > 0) this.#checkInvariants();
   }
 
-  #deliver(event: SimEvent): void {
+  /** Delivers (or drops, or defers) a message; true when its event is no longer needed. */
+  #deliver(event: SimEvent): boolean {
     const slot = this.#slots[event.node] as NodeSlot<M>;
-    if (slot.status === CRASHED) return this.#drop(event, "crashed");
+    if (slot.status === CRASHED) {
+      this.#drop(event, "crashed");
+      return true;
+    }
     // Messages sent over a cut link never enter the queue, and a cut marks those already
     // in flight (see #cutInFlight), so no per-delivery partition lookup is needed.
-    if (event.linkCut) return this.#drop(event, "partition");
+    if (event.linkCut) {
+      this.#drop(event, "partition");
+      return true;
+    }
     if (slot.status === PAUSED) {
       slot.deferred.push(event);
-      return;
+      return false;
     }
     this.#deliveries++;
-    const from = (this.#slots[event.from] as NodeSlot<M>).id;
-    if (this.#tracing) {
-      const message = event.payload as M;
-      this.#emit({
-        kind: "deliver",
-        t: this.#now,
-        from,
-        to: slot.id,
-        msgId: event.id,
-        copy: event.aux,
-        type: message.type,
-        message,
-        sentAt: event.sentAt,
-      });
-    }
+    const from = this.#nodeIds[event.from] as NodeId;
+    if (this.#tracing) this.#traceMessage("deliver", event, undefined);
     (slot.instance as Node<M, unknown>).onMessage(from, event.payload as M);
+    return true;
   }
 
   #fire(event: SimEvent): void {
@@ -598,20 +604,51 @@ export class Simulation<M extends Message = Message> {
 
   #drop(event: SimEvent, reason: DropReason): void {
     this.#drops++;
-    if (!this.#tracing) return;
+    if (this.#tracing) this.#traceMessage("drop", event, reason);
+  }
+
+  /** Records the delivery or drop of the message in `event` (and tells subscribers). */
+  #traceMessage(kind: "deliver" | "drop", event: SimEvent, reason: DropReason | undefined): void {
     const message = event.payload as M;
-    this.#emit({
-      kind: "drop",
-      t: this.#now,
-      from: (this.#slots[event.from] as NodeSlot<M>).id,
-      to: (this.#slots[event.node] as NodeSlot<M>).id,
+    const t = this.#now;
+    if (this.#recording) {
+      if (kind === "deliver") {
+        this.trace.recordDelivery(
+          t,
+          event.from,
+          event.node,
+          event.id,
+          event.aux,
+          message,
+          event.sentAt,
+        );
+      } else {
+        this.trace.recordDrop(
+          t,
+          event.from,
+          event.node,
+          event.id,
+          event.aux,
+          message,
+          event.sentAt,
+          reason as DropReason,
+        );
+      }
+    }
+    if (this.#subscribers.size === 0) return;
+    const fields = {
+      t,
+      from: this.#nodeIds[event.from] as NodeId,
+      to: this.#nodeIds[event.node] as NodeId,
       msgId: event.id,
       copy: event.aux,
       type: message.type,
       message,
       sentAt: event.sentAt,
-      reason,
-    });
+    };
+    this.#publish(
+      kind === "deliver" ? { kind, ...fields } : { kind, ...fields, reason: reason as DropReason },
+    );
   }
 
   // ---- what nodes do through their context -------------------------------------------
@@ -631,16 +668,19 @@ export class Simulation<M extends Message = Message> {
     const random = slot.netRandom;
     const copies = link.duplicate > 0 && random.next() < link.duplicate ? 2 : 1;
     if (this.#tracing) {
-      this.#emit({
-        kind: "send",
-        t: now,
-        from: slot.id,
-        to,
-        msgId,
-        type: message.type,
-        message,
-        copies,
-      });
+      if (this.#recording) this.trace.recordSend(now, slot.index, toIndex, msgId, message, copies);
+      if (this.#subscribers.size > 0) {
+        this.#publish({
+          kind: "send",
+          t: now,
+          from: slot.id,
+          to,
+          msgId,
+          type: message.type,
+          message,
+          copies,
+        });
+      }
     }
     for (let copy = 0; copy < copies; copy++) {
       let reason: DropReason | undefined;
@@ -649,18 +689,23 @@ export class Simulation<M extends Message = Message> {
       if (reason !== undefined) {
         this.#drops++;
         if (this.#tracing) {
-          this.#emit({
-            kind: "drop",
-            t: now,
-            from: slot.id,
-            to,
-            msgId,
-            copy,
-            type: message.type,
-            message,
-            sentAt: now,
-            reason,
-          });
+          if (this.#recording) {
+            this.trace.recordDrop(now, slot.index, toIndex, msgId, copy, message, now, reason);
+          }
+          if (this.#subscribers.size > 0) {
+            this.#publish({
+              kind: "drop",
+              t: now,
+              from: slot.id,
+              to,
+              msgId,
+              copy,
+              type: message.type,
+              message,
+              sentAt: now,
+              reason,
+            });
+          }
         }
         continue;
       }
@@ -700,15 +745,25 @@ export class Simulation<M extends Message = Message> {
 
   #contextFor(slot: NodeSlot<M>): NodeContext<M, unknown> {
     const alive = slot.alive;
-    const peers = this.#nodeIds.filter((id) => id !== slot.id);
+    const nodeIds = this.#nodeIds;
+    // Computed on first use (a peer list per node is a million entries for a thousand
+    // nodes) and again only when nodes have been added since.
+    let peers: readonly NodeId[] = [];
+    let peersOf = -1;
     const random = slot.incarnation === 1
       ? slot.random
       : slot.random.child(`incarnation:${slot.incarnation}`);
     // The context's methods close over this incarnation: after a crash they do nothing.
     return {
       id: slot.id,
-      nodeIds: this.#nodeIds,
-      peers,
+      nodeIds,
+      get peers() {
+        if (peersOf !== nodeIds.length) {
+          peers = nodeIds.filter((id) => id !== slot.id);
+          peersOf = nodeIds.length;
+        }
+        return peers;
+      },
       incarnation: slot.incarnation,
       random,
       storage: slot.storage,
@@ -869,14 +924,44 @@ export class Simulation<M extends Message = Message> {
     aux: number,
     sentAt = this.#now,
   ): SimEvent {
-    const event = new SimEvent(time, this.#seq++, kind, node, from, payload, id, aux, sentAt);
+    let event = this.#spareEvents.pop();
+    if (event === undefined) {
+      event = new SimEvent(time, this.#seq++, kind, node, from, payload, id, aux, sentAt);
+    } else {
+      event.time = time;
+      event.seq = this.#seq++;
+      event.kind = kind;
+      event.node = node;
+      event.from = from;
+      event.payload = payload;
+      event.id = id;
+      event.aux = aux;
+      event.sentAt = sentAt;
+      event.cancelled = false;
+      event.linkCut = false;
+    }
     this.#queue.push(event);
     return event;
   }
 
+  /**
+   * Keeps a handled delivery's event for reuse: a run that moves millions of messages
+   * then allocates almost nothing per message. Only deliveries are recycled: timer events
+   * stay referenced by their node's timer table until they fire or are cancelled.
+   */
+  #recycle(event: SimEvent): void {
+    if (this.#spareEvents.length >= MAX_SPARE_EVENTS) return;
+    event.payload = undefined;
+    this.#spareEvents.push(event);
+  }
+
   #emit(record: TraceRecord): void {
     if (!this.#tracing) return;
-    if (this.config.record) this.trace.push(record);
+    if (this.#recording) this.trace.push(record);
+    this.#publish(record);
+  }
+
+  #publish(record: TraceRecord): void {
     for (const subscriber of this.#subscribers) subscriber.next(record);
   }
 

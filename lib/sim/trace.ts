@@ -168,8 +168,22 @@ export interface DescribeOptions {
   readonly limit?: number;
 }
 
+/** How a compact entry of the trace is stored: as a record object or in the columns. */
+const OBJECT = 0, SEND = 1, DELIVER = 2, DROP = 3;
+const DROP_REASONS: readonly DropReason[] = ["loss", "partition", "crashed"];
+const DROP_REASON_CODES: Readonly<Record<DropReason, number>> = {
+  loss: 0,
+  partition: 1,
+  crashed: 2,
+};
+const INITIAL_CAPACITY = 1024;
+
 /**
  * The records of a run, in the order they happened.
+ *
+ * Sends, deliveries and drops (nearly all of a run) are kept in typed-array columns, not
+ * as objects: recording a million of them then costs a few array writes each and no
+ * garbage collection, and the record objects are built only when someone reads them.
  *
  * @example
  * ```ts
@@ -179,28 +193,168 @@ export interface DescribeOptions {
  * ```
  */
 export class Trace {
+  /** Node names by index, for the compact entries (the simulator's live list). */
+  readonly #nodeNames: readonly NodeId[];
+  #length = 0;
+  #codes = new Uint8Array(INITIAL_CAPACITY);
+  #times = new Float64Array(INITIAL_CAPACITY);
+  #sentAts = new Float64Array(INITIAL_CAPACITY);
+  #msgIds = new Float64Array(INITIAL_CAPACITY);
+  #froms = new Int32Array(INITIAL_CAPACITY);
+  #tos = new Int32Array(INITIAL_CAPACITY);
+  /** Copy number (deliver, drop) or number of copies (send). */
+  #copies = new Uint8Array(INITIAL_CAPACITY);
+  #reasons = new Uint8Array(INITIAL_CAPACITY);
+  /** The message of a compact entry, or the record of an object entry. */
+  #refs: unknown[] = [];
+  /** Records built so far, a prefix of the trace. */
   readonly #records: TraceRecord[] = [];
+
+  /**
+   * An empty trace. `nodeNames` names the nodes by index for the compact `record*`
+   * methods (the simulator passes its own list); records added with `push` need none.
+   */
+  constructor(nodeNames: readonly NodeId[] = []) {
+    this.#nodeNames = nodeNames;
+  }
 
   /** Every record, oldest first. */
   get records(): readonly TraceRecord[] {
-    return this.#records;
+    const records = this.#records;
+    for (let i = records.length; i < this.#length; i++) records.push(this.#build(i));
+    return records;
   }
 
   /** How many records there are. */
   get length(): number {
-    return this.#records.length;
+    return this.#length;
   }
 
   /** Appends a record (the simulator calls this; notebooks read). */
   push(record: TraceRecord): void {
-    this.#records.push(record);
+    const i = this.#append(OBJECT, record.t);
+    this.#refs[i] = record;
+  }
+
+  /** Appends a send of `message` from node index `from` to node index `to`. */
+  recordSend(
+    t: number,
+    from: number,
+    to: number,
+    msgId: number,
+    message: Message,
+    copies: number,
+  ): void {
+    const i = this.#append(SEND, t);
+    this.#message(i, from, to, msgId, message, copies);
+  }
+
+  /** Appends the delivery of copy `copy` of a message sent at `sentAt`. */
+  recordDelivery(
+    t: number,
+    from: number,
+    to: number,
+    msgId: number,
+    copy: number,
+    message: Message,
+    sentAt: number,
+  ): void {
+    const i = this.#append(DELIVER, t);
+    this.#message(i, from, to, msgId, message, copy);
+    this.#sentAts[i] = sentAt;
+  }
+
+  /** Appends the drop of copy `copy` of a message sent at `sentAt`, and why. */
+  recordDrop(
+    t: number,
+    from: number,
+    to: number,
+    msgId: number,
+    copy: number,
+    message: Message,
+    sentAt: number,
+    reason: DropReason,
+  ): void {
+    const i = this.#append(DROP, t);
+    this.#message(i, from, to, msgId, message, copy);
+    this.#sentAts[i] = sentAt;
+    this.#reasons[i] = DROP_REASON_CODES[reason];
+  }
+
+  #append(code: number, t: number): number {
+    const i = this.#length;
+    if (i === this.#codes.length) this.#grow();
+    this.#codes[i] = code;
+    this.#times[i] = t;
+    this.#length = i + 1;
+    return i;
+  }
+
+  #message(i: number, from: number, to: number, msgId: number, message: Message, n: number) {
+    this.#froms[i] = from;
+    this.#tos[i] = to;
+    this.#msgIds[i] = msgId;
+    this.#copies[i] = n;
+    this.#refs[i] = message;
+  }
+
+  #grow(): void {
+    const capacity = this.#codes.length * 2;
+    const grown = <A extends Uint8Array | Int32Array | Float64Array>(
+      old: A,
+      make: (n: number) => A,
+    ): A => {
+      const array = make(capacity);
+      array.set(old as never);
+      return array;
+    };
+    this.#codes = grown(this.#codes, (n) => new Uint8Array(n));
+    this.#times = grown(this.#times, (n) => new Float64Array(n));
+    this.#sentAts = grown(this.#sentAts, (n) => new Float64Array(n));
+    this.#msgIds = grown(this.#msgIds, (n) => new Float64Array(n));
+    this.#froms = grown(this.#froms, (n) => new Int32Array(n));
+    this.#tos = grown(this.#tos, (n) => new Int32Array(n));
+    this.#copies = grown(this.#copies, (n) => new Uint8Array(n));
+    this.#reasons = grown(this.#reasons, (n) => new Uint8Array(n));
+  }
+
+  /** The record of entry `i`, built from its columns (same field order as ever). */
+  #build(i: number): TraceRecord {
+    const code = this.#codes[i];
+    if (code === OBJECT) return this.#refs[i] as TraceRecord;
+    const message = this.#refs[i] as Message;
+    const t = this.#times[i] as number;
+    const from = this.#nodeNames[this.#froms[i] as number] as NodeId;
+    const to = this.#nodeNames[this.#tos[i] as number] as NodeId;
+    const msgId = this.#msgIds[i] as number;
+    const n = this.#copies[i] as number;
+    if (code === SEND) {
+      return { kind: "send", t, from, to, msgId, type: message.type, message, copies: n };
+    }
+    const sentAt = this.#sentAts[i] as number;
+    if (code === DELIVER) {
+      return { kind: "deliver", t, from, to, msgId, copy: n, type: message.type, message, sentAt };
+    }
+    const reason = DROP_REASONS[this.#reasons[i] as number] as DropReason;
+    return {
+      kind: "drop",
+      t,
+      from,
+      to,
+      msgId,
+      copy: n,
+      type: message.type,
+      message,
+      sentAt,
+      reason,
+    };
   }
 
   /** The records of the given kind. */
   ofKind<K extends TraceKind>(kind: K): (TraceRecord & { readonly kind: K })[] {
     // An intersection, not Extract: NodeFaultRecord's kind is a union ("crash" | "pause" |
     // "resume"), which Extract would drop, typing ofKind("crash") as never[].
-    return this.#records.filter((r) => r.kind === kind) as (TraceRecord & { readonly kind: K })[];
+    return this.records.filter((r) => r.kind === kind) as (TraceRecord & { readonly kind: K })[];
   }
 
   /**
@@ -209,7 +363,7 @@ export class Trace {
    */
   hash(): string {
     let a = 0x811c9dc5, b = 0x9747b28c;
-    for (const record of this.#records) {
+    for (const record of this.records) {
       const text = JSON.stringify(record);
       for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
@@ -224,11 +378,9 @@ export class Trace {
 
   /** One row per message copy: who sent it to whom, when, and what became of it. */
   messages(): MessageRow[] {
-    const sends = new Map<number, SendRecord>();
     const rows: MessageRow[] = [];
-    for (const record of this.#records) {
-      if (record.kind === "send") sends.set(record.msgId, record);
-      else if (record.kind === "deliver" || record.kind === "drop") {
+    for (const record of this.records) {
+      if (record.kind === "deliver" || record.kind === "drop") {
         rows.push({
           msgId: record.msgId,
           copy: record.copy,
@@ -249,7 +401,7 @@ export class Trace {
   /** The trace as text, one line per record (see {@link describeRecord}). */
   describe(options: DescribeOptions = {}): string {
     const limit = options.limit ?? 200;
-    const selected = this.#records.filter((record) => matches(record, options));
+    const selected = this.records.filter((record) => matches(record, options));
     const lines = selected.slice(0, limit).map(describeRecord);
     if (selected.length > limit) lines.push(`… ${selected.length - limit} more records`);
     return lines.join("\n");
@@ -258,11 +410,11 @@ export class Trace {
   /** A summary for Jupyter: counts by kind, then the first lines. */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
     const counts = new Map<string, number>();
-    for (const record of this.#records) {
+    for (const record of this.records) {
       counts.set(record.kind, (counts.get(record.kind) ?? 0) + 1);
     }
     const summary = [...counts].map(([kind, n]) => `${n} ${kind}`).join(", ");
-    const text = `Trace: ${this.#records.length} records (${summary}), hash ${this.hash()}\n` +
+    const text = `Trace: ${this.#length} records (${summary}), hash ${this.hash()}\n` +
       this.describe({ limit: 20 });
     return { "text/plain": text };
   }

@@ -329,3 +329,63 @@ Deno.test("describeMessage, describePayload and recordNodes summarise records co
     "    12.500 ms  n1 ⏰ election",
   );
 });
+
+Deno.test("Trace keeps compact entries and objects in one order, past its first growth", () => {
+  const names = ["a", "b"];
+  const trace = new Trace(names);
+  const ping = { type: "Ping", n: 1 };
+  const expected: TraceRecord[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const t = i / 2;
+    trace.recordSend(t, 0, 1, i, ping, 1);
+    expected.push({
+      kind: "send",
+      t,
+      from: "a",
+      to: "b",
+      msgId: i,
+      type: "Ping",
+      message: ping,
+      copies: 1,
+    });
+    if (i % 3 === 0) {
+      trace.recordDelivery(t + 1, 0, 1, i, 0, ping, t);
+      expected.push({
+        kind: "deliver",
+        t: t + 1,
+        from: "a",
+        to: "b",
+        msgId: i,
+        copy: 0,
+        type: "Ping",
+        message: ping,
+        sentAt: t,
+      });
+    } else if (i % 3 === 1) {
+      trace.recordDrop(t + 1, 1, 0, i, 1, ping, t, "partition");
+      expected.push({
+        kind: "drop",
+        t: t + 1,
+        from: "b",
+        to: "a",
+        msgId: i,
+        copy: 1,
+        type: "Ping",
+        message: ping,
+        sentAt: t,
+        reason: "partition",
+      });
+    } else {
+      const note: TraceRecord = { kind: "note", t, node: "a", text: `note ${i}` };
+      trace.push(note);
+      expected.push(note);
+    }
+  }
+  assert.equal(trace.length, expected.length);
+  // Read twice: the second read sees the records already built, plus any added since.
+  assert.deepEqual(trace.records.slice(0, 10), expected.slice(0, 10));
+  assert.deepEqual(trace.records, expected);
+  const copy = new Trace();
+  for (const record of expected) copy.push(record);
+  assert.equal(trace.hash(), copy.hash());
+});
