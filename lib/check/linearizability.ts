@@ -316,6 +316,18 @@ function buildEvidence(
     if (impossible && i !== stuck.op) return;
     pending.push(explainPending(problem, i, stuck.state, impossible));
   });
+  if (!impossible) {
+    for (const op of problem.unobserved) {
+      if (op.invokeIndex >= failedAt) continue;
+      const written = formatValue(op.f === "cas" ? (op.value as unknown[])[1] : op.value);
+      pending.push({
+        operation: summarize(op),
+        possible: true,
+        why: `writes ${written}, which no operation observes, so it cannot help`,
+      });
+    }
+    pending.sort((x, y) => x.operation.index - y.operation.index);
+  }
   const where = key === undefined ? "" : `Key ${formatValue(key)}: `;
   const label = operationLabel(stuckOp);
   const span = `invoked at ${stuckOp.invokeIndex}, completed at ${failedAt}`;

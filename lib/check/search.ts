@@ -44,6 +44,8 @@ export const CAS = 2;
 export interface RegisterProblem {
   /** The operations searched (failed ones and the reductions' drops removed), in invoke order. */
   readonly ops: readonly PairedOperation[];
+  /** Unknown writes and cas left out because nothing observes the value they write. */
+  readonly unobserved: readonly PairedOperation[];
   /** Operation kind per op: {@link READ}, {@link WRITE} or {@link CAS}. */
   readonly kind: Uint8Array;
   /** The value read, the value written, or the value a cas expects (interned). */
@@ -127,9 +129,9 @@ export function prepareRegister(
     }
     candidates.push({ op, kind, a, b });
   }
-  const kept = candidates.filter(({ op, kind, a, b }) =>
-    op.outcome === "ok" || observed.has(kind === WRITE ? a : b)
-  );
+  const isKept = ({ op, kind, a, b }: typeof candidates[number]) =>
+    op.outcome === "ok" || observed.has(kind === WRITE ? a : b);
+  const kept = candidates.filter(isKept);
   const n = kept.length;
   const kind = new Uint8Array(n), a = new Int32Array(n), b = new Int32Array(n);
   const unknown = new Uint8Array(n), classPrev = new Int32Array(n).fill(-1);
@@ -159,6 +161,7 @@ export function prepareRegister(
   const entries = byPosition.filter((entry) => entry >= 0);
   return {
     ops: kept.map((entry) => entry.op),
+    unobserved: candidates.filter((entry) => !isKept(entry)).map((entry) => entry.op),
     kind,
     a,
     b,

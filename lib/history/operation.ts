@@ -98,7 +98,7 @@ export const OperationSchema = z.object({
   type: z.enum(VALUE_TYPES),
   f: z.string().min(1, { error: "must not be empty" }),
   key: z.string().optional(),
-  value: z.unknown(),
+  value: z.unknown().optional(),
   time: z.number().optional(),
   index: z.number().int({ error: "must be a whole number" }).min(0).optional(),
 }).superRefine((operation, ctx) => {
@@ -109,11 +109,17 @@ export const OperationSchema = z.object({
         code: "custom",
         path: ["value"],
         message: `a cas must carry [expected, new], got ${formatValue(value)}`,
+        input: value,
       });
     }
   }
   if (value === undefined && operation.type !== "fail" && operation.type !== "info") {
-    ctx.addIssue({ code: "custom", path: ["value"], message: "is required (null for none)" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["value"],
+      message: "is required (null for none)",
+      input: undefined,
+    });
   }
 });
 
@@ -154,7 +160,8 @@ export interface PairedOperation {
  * Pairs every invoke with its completion and checks the history's structure: each
  * completion closes an open invoke of its process with the same f and key, a process has
  * at most one open invoke, a process that ended an operation with `info` issues nothing
- * more, and times (when given) never go backwards. Operations come back in invoke order.
+ * more (except process `"nemesis"`, Jepsen's fault injector), and times (when given)
+ * never go backwards. Operations come back in invoke order.
  * Throws a {@link HistoryError} naming the first bad record.
  *
  * @example
@@ -244,7 +251,8 @@ export function pairOperations(history: History): PairedOperation[] {
       );
     }
     open.delete(process);
-    if (op.type === "info") retired.set(process, index);
+    // Jepsen's fault injector logs its actions as invoke/info pairs and carries on.
+    if (op.type === "info" && process !== "nemesis") retired.set(process, index);
     pair.outcome = op.type;
     pair.output = op.value;
     pair.completeIndex = index;
