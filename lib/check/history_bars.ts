@@ -142,7 +142,7 @@ export function historyBarRows(
 
 /** Options of {@link historyBars}: which operations, and any Plot option. */
 export interface HistoryBarsOptions extends HistoryBarRowsOptions, ChartOptions {
-  /** Write each operation's arguments on its bar. Default: when at most 80 bars. */
+  /** Write each operation's arguments on the bars wide enough to hold them. Default true. */
   readonly labels?: boolean;
 }
 
@@ -150,6 +150,8 @@ const F_COLORS: Record<string, string> = { read: "#4269d0", write: "#3ca951", ca
 const OTHER_COLORS = ["#efb118", "#a463f2", "#6cc5b0", "#ff8ab7", "#9c6b4e", "#9498a0"];
 const FAIL_COLOR = "#d62728";
 const ROW_PX = 22;
+/** Width of one character of a bar label (9 px sans-serif), generously. */
+const LABEL_CHAR_PX = 5.5;
 
 /**
  * Draws a history (or one key of it) as bars per process on a time axis (positions in the
@@ -239,10 +241,17 @@ export function historyBars(history: History, options: HistoryBarsOptions = {}):
       }),
     );
   }
-  if (labels ?? rows.length <= 80) {
+  if (labels ?? true) {
     const text = { y: "process", fontSize: 9, fill: "black", className: "history-bar-label" };
+    // Roughly how many pixels one unit of the axis takes, to skip labels that would not fit.
+    const low = Math.min(...rows.map((row) => row.start));
+    const high = Math.max(...rows.map((row) => row.end));
+    const plotWidth = (typeof chart.width === "number" ? chart.width : 640) - 64;
+    const pxPerUnit = high > low ? plotWidth / (high - low) : 0;
+    const fits = (row: HistoryBarRow) =>
+      (row.end - row.start) * pxPerUnit >= row.text.length * LABEL_CHAR_PX + 4;
     marks.push(
-      Plot.text(closed, {
+      Plot.text(closed.filter(fits), {
         ...text,
         x: (row: HistoryBarRow) => (row.start + row.end) / 2,
         text: "text",

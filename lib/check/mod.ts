@@ -13,5 +13,6 @@
  * @module
  */
 export * from "./linearizability.ts";
+export { ModelError } from "./search.ts";
 export * from "./describe.ts";
 export * from "./history_bars.ts";

@@ -87,12 +87,11 @@ export class ModelError extends TypeError {
 /**
  * Turns one register's paired operations into a {@link RegisterProblem}: drops failed
  * operations and the ones the reductions allow, interns values, orders the entries.
- * `historyLength` bounds the positions of records. Throws a {@link ModelError} for a
- * function other than read, write and cas, or a cas without `[expected, new]`.
+ * Throws a {@link ModelError} for a function other than read, write and cas, or a cas
+ * without `[expected, new]`.
  */
 export function prepareRegister(
   pairs: readonly PairedOperation[],
-  historyLength: number,
 ): RegisterProblem {
   const ids = new Map<unknown, number>([[null, 0]]);
   const values: unknown[] = [null];
@@ -137,17 +136,20 @@ export function prepareRegister(
   const unknown = new Uint8Array(n), classPrev = new Int32Array(n).fill(-1);
   const returnIndex = new Float64Array(n);
   const lastOfClass = new Map<number, number>();
-  const byPosition = new Int32Array(historyLength).fill(-1);
+  const positions: number[] = [];
+  const entryAt = new Map<number, number>();
   let known = 0, impossible = -1;
   kept.forEach((entry, i) => {
     kind[i] = entry.kind;
     a[i] = entry.a;
     b[i] = entry.b;
-    byPosition[entry.op.invokeIndex] = 2 * i;
+    positions.push(entry.op.invokeIndex);
+    entryAt.set(entry.op.invokeIndex, 2 * i);
     if (entry.op.outcome === "ok") {
       known++;
       returnIndex[i] = entry.op.completeIndex!;
-      byPosition[entry.op.completeIndex!] = 2 * i + 1;
+      positions.push(entry.op.completeIndex!);
+      entryAt.set(entry.op.completeIndex!, 2 * i + 1);
       const observes = entry.kind === READ || entry.kind === CAS;
       if (observes && !produced.has(entry.a) && impossible === -1) impossible = i;
     } else {
@@ -158,7 +160,8 @@ export function prepareRegister(
       lastOfClass.set(effect, i);
     }
   });
-  const entries = byPosition.filter((entry) => entry >= 0);
+  positions.sort((x, y) => x - y);
+  const entries = Int32Array.from(positions, (position) => entryAt.get(position)!);
   return {
     ops: kept.map((entry) => entry.op),
     unobserved: candidates.filter((entry) => !isKept(entry)).map((entry) => entry.op),

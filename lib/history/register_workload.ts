@@ -124,7 +124,11 @@ export interface RegisterClientOptions {
   readonly values: number;
 }
 
-type ClientTimer = { readonly kind: "next" } | { readonly kind: "timeout"; readonly id: number };
+/** A client's timer: time to issue the next operation, or to give up on a pending one. */
+export type RegisterClientTimer = { readonly kind: "next" } | {
+  readonly kind: "timeout";
+  readonly id: number;
+};
 
 /**
  * A client that issues random reads (half of its operations), writes and cas one at a
@@ -140,8 +144,8 @@ type ClientTimer = { readonly kind: "next" } | { readonly kind: "timeout"; reado
  * }));
  * ```
  */
-export class RegisterClient implements Node<RegisterMessage, ClientTimer> {
-  readonly #ctx: NodeContext<RegisterMessage, ClientTimer>;
+export class RegisterClient implements Node<RegisterMessage, RegisterClientTimer> {
+  readonly #ctx: NodeContext<RegisterMessage, RegisterClientTimer>;
   readonly #options: RegisterClientOptions;
   #issued = 0;
   #pending:
@@ -149,7 +153,10 @@ export class RegisterClient implements Node<RegisterMessage, ClientTimer> {
     | undefined;
 
   /** A client acting through `ctx`. */
-  constructor(ctx: NodeContext<RegisterMessage, ClientTimer>, options: RegisterClientOptions) {
+  constructor(
+    ctx: NodeContext<RegisterMessage, RegisterClientTimer>,
+    options: RegisterClientOptions,
+  ) {
     this.#ctx = ctx;
     this.#options = options;
   }
@@ -178,7 +185,7 @@ export class RegisterClient implements Node<RegisterMessage, ClientTimer> {
   }
 
   /** Gives up on a pending operation, or issues the next one. */
-  onTimer(timer: ClientTimer): void {
+  onTimer(timer: RegisterClientTimer): void {
     if (timer.kind === "next") {
       this.#issue();
       return;
@@ -285,7 +292,7 @@ export function runRegisterWorkload(
   }
   const readFrom = config.staleReads ? ["primary", ...backups] : ["primary"];
   const clients = Array.from({ length: config.clients }, (_, i) => `client${i + 1}`);
-  simulation.addNodes<ClientTimer>(clients, (ctx) =>
+  simulation.addNodes<RegisterClientTimer>(clients, (ctx) =>
     new RegisterClient(ctx, {
       recorder,
       primary: "primary",

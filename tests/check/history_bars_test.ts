@@ -86,3 +86,13 @@ Deno.test("historyBars draws one key of a key-value history", () => {
   assert.equal(historyBarRows(history, { key: "y" }).rows.length, 1);
   assert.equal(historyBarRows(history).rows.length, 2);
 });
+
+Deno.test("historyBars leaves out labels that do not fit their bar, or all when asked", () => {
+  const lines = ["0 invoke write 1", "0 ok write 1"];
+  for (let i = 0; i < 200; i++) lines.push("1 invoke read", "1 ok read 1");
+  const history = h(...lines);
+  const labels = (svg: string) => select(svg, "g.history-bar-label text").length;
+  const narrow = historyBars(history, { width: 300 }).html;
+  assert.equal(labels(narrow), 0, "bars of a pixel or two carry no text");
+  assert.equal(labels(historyBars(stale, { labels: false }).html), 0);
+});
