@@ -46,7 +46,7 @@ export interface LinearizabilityOptions {
   readonly maxSteps?: number;
   /** Give up with an `"unknown"` verdict after this long, in ms of `clock`. Needs `clock`. */
   readonly timeoutMs?: number;
-  /** The clock `timeoutMs` is measured on, in ms (e.g. `() => performance.now()`). */
+  /** The clock `timeoutMs` is measured on: a function returning ms (a script's wall clock). */
   readonly clock?: () => number;
 }
 
@@ -188,7 +188,7 @@ export function checkLinearizable(
   if (options.timeoutMs !== undefined) {
     if (typeof options.clock !== "function") {
       throw new TypeError(
-        "Cannot check linearizability with a timeout: pass a clock, e.g. () => performance.now()",
+        "Cannot check linearizability with a timeout: pass a clock (a function returning ms)",
       );
     }
     if (!(options.timeoutMs >= 0)) {
