@@ -48,6 +48,18 @@ Deno.test("claim throws a ClaimError naming the claim and the evidence when it f
   );
 });
 
+Deno.test("claim takes any object as evidence, interfaces without index signatures too", () => {
+  interface Stats {
+    readonly sends: number;
+    readonly drops: number;
+  }
+  const stats: Stats = { sends: 18, drops: 0 };
+  assert.equal(
+    claim("Nothing was lost", stats.drops === 0, stats).evidence,
+    "sends = 18, drops = 0",
+  );
+});
+
 Deno.test("claim without evidence says the data contradicts it", () => {
   assert.throws(() => claim("All is well", false), {
     name: "ClaimError",
