@@ -14,3 +14,4 @@ export * from "./viz/mod.ts";
 export * from "./resilience/mod.ts";
 export * from "./membership/mod.ts";
 export * from "./exercises/mod.ts";
+export * from "./course/mod.ts";
