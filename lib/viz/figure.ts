@@ -122,6 +122,7 @@ export function legend(options: Plot.LegendScales): Figure {
 
 /** Anything with its own Jupyter display: a MIME bundle under `Symbol.for("Jupyter.display")`. */
 export interface JupyterDisplayable {
+  /** The display method lives under a symbol key; other keys are free. */
   [key: symbol]: unknown;
 }
 
