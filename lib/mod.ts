@@ -17,3 +17,4 @@ export * from "./exercises/mod.ts";
 export * from "./course/mod.ts";
 export * from "./history/mod.ts";
 export * from "./check/mod.ts";
+export * from "./consensus/mod.ts";

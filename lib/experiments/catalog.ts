@@ -13,6 +13,8 @@ import { fanoutTail } from "./fanout_tail.ts";
 import { latencyShapes } from "./latency_shapes.ts";
 import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
+import { raftFailover } from "./raft_failover.ts";
+import { raftKv } from "./raft_kv.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -24,6 +26,8 @@ export const experiments: readonly AnyExperiment[] = [
   fanoutTail,
   partialFailure,
   falseSuspicion,
+  raftFailover,
+  raftKv,
 ];
 
 /**

@@ -15,4 +15,6 @@ export * from "./latency_shapes.ts";
 export * from "./partial_failure.ts";
 export * from "./ping_rtt.ts";
 export * from "./progress.ts";
+export * from "./raft_failover.ts";
+export * from "./raft_kv.ts";
 export * from "./sweep.ts";

@@ -1,0 +1,26 @@
+/**
+ * Consensus with Raft: the protocol as a state machine over the node contract, its
+ * key-value state machine and clients, the safety invariants checked during every run,
+ * a leader-hunting nemesis and the fault sweep, the chapter's scenarios (elections,
+ * split votes, Figure 8, a partitioned leader, a stale read), and figures of roles,
+ * terms and logs.
+ *
+ * ```ts
+ * import { RaftCluster, raftFaultSweep, roleTimeline } from "../lib/mod.ts";
+ * const cluster = new RaftCluster({ seed: 1, servers: 5, clients: 2 });
+ * cluster.runUntilLeader();
+ * roleTimeline(cluster.simulation.trace);
+ * ```
+ *
+ * @module
+ */
+export * from "./invariants.ts";
+export * from "./kv_store.ts";
+export * from "./raft.ts";
+export * from "./raft_client.ts";
+export * from "./raft_cluster.ts";
+export * from "./raft_log_view.ts";
+export * from "./raft_nemesis.ts";
+export * from "./raft_scenarios.ts";
+export * from "./raft_timeline.ts";
+export * from "./raft_trial.ts";

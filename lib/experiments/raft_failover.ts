@@ -1,0 +1,294 @@
+/**
+ * The `raft-failover` experiment: how long a Raft cluster takes to detect and replace a
+ * crashed leader, in the setup of Figure 16 of the Raft paper (Ongaro and Ousterhout,
+ * USENIX ATC 2014, §9.3).
+ *
+ * The setup, as the paper describes it: five servers; a broadcast time of roughly 15 ms;
+ * servers with logs of different lengths, so some candidates cannot win; the leader sends
+ * a synchronized round of heartbeats just before it crashes (which approximates a leader
+ * replicating a new entry before crashing, and lines the followers' timers up, inviting
+ * split votes); the crash falls uniformly at random within the heartbeat interval, which
+ * is half the minimum election timeout.
+ *
+ * The broadcast time (send to every server and hear back) is two network delays plus the
+ * durable write the answer waits for: by default 2–4 ms each way and 8–10 ms of disk,
+ * 12–18 ms in all, about 15 ms on average.
+ *
+ * Here the leader of term 1 is a stand-in that sends exactly the heartbeats a Raft leader
+ * sends (AppendEntries with no entries, matching each follower's log), so the followers
+ * keep their different log lengths until it crashes. The followers are ordinary
+ * {@link RaftNode}s. Downtime is measured from the crash to the first moment a server
+ * becomes leader of a later term (not the moment a majority learns of it: that is one
+ * heartbeat later).
+ *
+ * @module
+ */
+import { z } from "zod";
+import { integerAtLeast, nonNegativeMs, parseConfig, positiveMs } from "../config/mod.ts";
+import {
+  noopEntry,
+  parseRaftOptions,
+  type RaftMessage,
+  RaftNode,
+  type RaftObserver,
+  writeRaftState,
+} from "../consensus/raft.ts";
+import { DistributionSchema } from "../sim/distributions.ts";
+import { SimulationError } from "../sim/errors.ts";
+import type { Node, NodeContext, NodeId } from "../sim/node.ts";
+import { Simulation } from "../sim/simulation.ts";
+import { replayCommand } from "./cli_args.ts";
+import { defineExperiment } from "./experiment.ts";
+
+/** Zod schema of the `raft-failover` parameters. */
+export const RaftFailoverParamsSchema = z.strictObject({
+  electionTimeoutMinMs: positiveMs().default(150).describe("Shortest election timeout, in ms"),
+  electionTimeoutMaxMs: positiveMs().default(300)
+    .describe("Longest election timeout (each is uniform between the two), in ms"),
+  latency: DistributionSchema.prefault({ kind: "uniform", minMs: 2, maxMs: 4 })
+    .describe("One-way network delay, in ms"),
+  diskWriteMs: nonNegativeMs().default(8)
+    .describe("How long a server's durable write takes before its reply leaves, in ms"),
+  diskWriteJitterMs: nonNegativeMs().default(2)
+    .describe("Each write takes up to this much longer, uniformly, in ms"),
+  servers: integerAtLeast(3).default(5).describe("Servers, the crashing leader included"),
+  heartbeatsBeforeCrash: integerAtLeast(1).default(3)
+    .describe("Rounds of heartbeats the leader sends before it crashes"),
+  maxDowntimeMs: positiveMs().default(10_000)
+    .describe("Give up waiting for a new leader after this long, in ms"),
+}).refine((p) => p.electionTimeoutMaxMs >= p.electionTimeoutMinMs, {
+  error: "must be at least electionTimeoutMinMs",
+  path: ["electionTimeoutMaxMs"],
+});
+
+/** Parameters of `raft-failover`, with defaults applied. */
+export type RaftFailoverParams = z.output<typeof RaftFailoverParamsSchema>;
+
+const RAFT_FAILOVER_DEFAULTS: RaftFailoverParams = parseConfig(RaftFailoverParamsSchema, {});
+
+/** One trial of `raft-failover`. */
+export type RaftFailoverRow = {
+  /** The election timeout range, as the paper labels it ("150–300"). */
+  readonly range: string;
+  /** Shortest election timeout, in ms. */
+  readonly electionTimeoutMinMs: number;
+  /** Longest election timeout, in ms. */
+  readonly electionTimeoutMaxMs: number;
+  /** From the crash to the first server leading a later term, in ms; null if none did in time. */
+  readonly downtimeMs: number | null;
+  /** Whether a new leader was elected within `maxDowntimeMs`. */
+  readonly converged: boolean;
+  /** Terms used: 1 when the first election after the crash succeeded. */
+  readonly terms: number;
+  /** Elections started (candidacies) after the crash. */
+  readonly candidacies: number;
+  /** Terms with two or more candidates and no leader: split votes. */
+  readonly splitVotes: number;
+  /** The new leader, or null. */
+  readonly newLeader: string | null;
+  /** When the leader crashed after its last round of heartbeats, in ms. */
+  readonly crashOffsetMs: number;
+};
+
+/** A finished `raft-failover` trial. */
+export interface RaftFailoverRun {
+  /** The simulation (its trace is empty unless `record` was set). */
+  readonly simulation: Simulation<RaftMessage>;
+  /** When the leader crashed, in ms. */
+  readonly crashAtMs: number;
+  /** The experiment's row. */
+  readonly row: RaftFailoverRow;
+}
+
+/** The paper's numbers for Figure 16 (§9.3), to set beside a reproduction. */
+export const RAFT_PAPER_FIGURE_16 = {
+  /** With no randomness (150–150 ms), leader election "consistently took longer than 10 seconds" (100 trials). */
+  noRandomnessAtLeastMs: 10_000,
+  /** With 5 ms of randomness (150–155 ms): median downtime. */
+  median150to155Ms: 287,
+  /** With 50 ms of randomness (150–200 ms): the worst of 1,000 trials. */
+  worst150to200Ms: 513,
+  /** With 12–24 ms timeouts: mean downtime. */
+  mean12to24Ms: 35,
+  /** With 12–24 ms timeouts: the longest trial. */
+  worst12to24Ms: 152,
+  /** The conservative timeout the paper recommends, in ms. */
+  recommendedMs: [150, 300] as const,
+} as const;
+
+/** The timeout ranges of Figure 16's two graphs, in ms: [min, max]. */
+export const FIGURE_16_RANGES: {
+  readonly top: readonly (readonly [number, number])[];
+  readonly bottom: readonly (readonly [number, number])[];
+} = {
+  top: [[150, 150], [150, 151], [150, 155], [150, 175], [150, 200], [150, 300]],
+  bottom: [[12, 24], [25, 50], [50, 100], [100, 200], [150, 300]],
+};
+
+/** The leader that crashes: it sends synchronized rounds of heartbeats, then is crashed. */
+class HeartbeatingLeader implements Node<RaftMessage, "heartbeat"> {
+  readonly #ctx: NodeContext<RaftMessage, "heartbeat">;
+  readonly #logLengths: ReadonlyMap<NodeId, number>;
+  readonly #intervalMs: number;
+  #round = 0;
+
+  constructor(
+    ctx: NodeContext<RaftMessage, "heartbeat">,
+    logLengths: ReadonlyMap<NodeId, number>,
+    intervalMs: number,
+  ) {
+    this.#ctx = ctx;
+    this.#logLengths = logLengths;
+    this.#intervalMs = intervalMs;
+  }
+
+  start(): void {
+    this.onTimer();
+  }
+
+  onMessage(): void {}
+
+  onTimer(): void {
+    const round = this.#round++;
+    for (const [peer, length] of this.#logLengths) {
+      this.#ctx.send(peer, {
+        type: "AppendEntries",
+        term: 1,
+        leader: this.#ctx.id,
+        prevLogIndex: length,
+        prevLogTerm: length > 0 ? 1 : 0,
+        entries: [],
+        leaderCommit: 1,
+        round,
+      });
+    }
+    this.#ctx.setTimer(this.#intervalMs, "heartbeat");
+  }
+}
+
+/**
+ * Runs one `raft-failover` trial: server n1 leads term 1 and sends
+ * `heartbeatsBeforeCrash` synchronized rounds of heartbeats, every half minimum election
+ * timeout, then crashes uniformly at random within the next interval; the others, whose
+ * logs hold n−1, n−2, ..., 1 entries, elect a new leader. Pass `record: true` to keep
+ * the trace and draw the election.
+ *
+ * @example
+ * ```ts
+ * const run = simulateRaftFailover(raftFailover.parseParams({ electionTimeoutMaxMs: 155 }), 3);
+ * run.row.downtimeMs;
+ * ```
+ */
+export function simulateRaftFailover(
+  params: RaftFailoverParams,
+  seed: number,
+  options: { readonly record?: boolean } = {},
+): RaftFailoverRun {
+  const servers = Array.from({ length: params.servers }, (_, i) => `n${i + 1}`);
+  const [leader, ...followers] = servers as [NodeId, ...NodeId[]];
+  const heartbeatMs = params.electionTimeoutMinMs / 2;
+  const simulation = new Simulation<RaftMessage>({
+    seed,
+    record: options.record ?? false,
+    network: { latency: params.latency },
+    replay: replayCommand("raft-failover", seed, {
+      params,
+      defaults: RAFT_FAILOVER_DEFAULTS,
+    }),
+  });
+  const lastRoundMs = (params.heartbeatsBeforeCrash - 1) * heartbeatMs;
+  const crashOffsetMs = simulation.random.child("crash").uniform(0, heartbeatMs);
+  const crashAtMs = lastRoundMs + crashOffsetMs;
+
+  let electedAt: number | undefined;
+  let newLeader: NodeId | null = null;
+  let newTerm = 1;
+  const candidatesByTerm = new Map<number, number>();
+  let candidacies = 0;
+  const observer: RaftObserver = (event) => {
+    if (event.kind !== "role" || simulation.now < crashAtMs) return;
+    if (event.role === "candidate") {
+      candidacies++;
+      candidatesByTerm.set(event.term, (candidatesByTerm.get(event.term) ?? 0) + 1);
+    } else if (event.role === "leader" && event.term > 1 && electedAt === undefined) {
+      electedAt = simulation.now;
+      newLeader = event.node.id;
+      newTerm = event.term;
+    }
+  };
+  const raftOptions = parseRaftOptions({
+    servers,
+    electionTimeoutMinMs: params.electionTimeoutMinMs,
+    electionTimeoutMaxMs: params.electionTimeoutMaxMs,
+    heartbeatIntervalMs: heartbeatMs,
+    diskWriteMs: params.diskWriteMs,
+    diskWriteJitterMs: params.diskWriteJitterMs,
+    observer,
+  });
+  const logLengths = new Map(followers.map((id, i) => [id, followers.length - i]));
+  simulation.addNode<"heartbeat">(
+    leader,
+    (ctx) => new HeartbeatingLeader(ctx, logLengths, heartbeatMs),
+  );
+  simulation.addNodes(followers, (ctx) => new RaftNode(ctx, raftOptions));
+  for (const [id, length] of logLengths) {
+    writeRaftState(simulation.storage(id), {
+      currentTerm: 1,
+      votedFor: leader,
+      log: Array.from({ length }, () => noopEntry(1)),
+    });
+  }
+  simulation.schedule([{ atMs: crashAtMs, kind: "crash", node: leader }]);
+  try {
+    simulation.runUntilTrue(() => electedAt !== undefined, {
+      untilMs: crashAtMs + params.maxDowntimeMs,
+      description: "a new leader",
+    });
+  } catch (error) {
+    if (!(error instanceof SimulationError) || error.kind !== "liveness") throw error;
+  }
+  let splitVotes = 0;
+  for (const [term, count] of candidatesByTerm) {
+    if (count >= 2 && (electedAt === undefined || term < newTerm)) splitVotes++;
+  }
+  const lastTerm = electedAt !== undefined ? newTerm : Math.max(1, ...candidatesByTerm.keys());
+  return {
+    simulation,
+    crashAtMs,
+    row: {
+      range: `${params.electionTimeoutMinMs}–${params.electionTimeoutMaxMs}`,
+      electionTimeoutMinMs: params.electionTimeoutMinMs,
+      electionTimeoutMaxMs: params.electionTimeoutMaxMs,
+      downtimeMs: electedAt === undefined ? null : electedAt - crashAtMs,
+      converged: electedAt !== undefined,
+      terms: lastTerm - 1,
+      candidacies,
+      splitVotes,
+      newLeader,
+      crashOffsetMs,
+    },
+  };
+}
+
+/**
+ * `raft-failover`: the time to detect and replace a crashed leader (Figure 16 of the Raft
+ * paper). One row per trial with `downtimeMs`; sweep `electionTimeoutMinMs` and
+ * `electionTimeoutMaxMs` over {@link FIGURE_16_RANGES} and plot the CDF per range.
+ *
+ * @example
+ * ```ts
+ * const rows = sweep(raftFailover, { grid: { electionTimeoutMaxMs: [150, 155, 300] }, seeds: 1000 });
+ * cdf(rows.filter((r) => r.converged), { x: "downtimeMs", stroke: "range" });
+ * ```
+ */
+export const raftFailover = defineExperiment({
+  name: "raft-failover",
+  title: "Time to detect and replace a crashed Raft leader (Figure 16)",
+  description: "Five servers with logs of different lengths; the leader sends a synchronized " +
+    "round of heartbeats, then crashes uniformly within the heartbeat interval (half the " +
+    "minimum election timeout). One row per trial: the downtime until a new leader is " +
+    "elected, the terms and candidacies it took, and the split votes on the way.",
+  chapter: "03_consensus_raft",
+  params: RaftFailoverParamsSchema,
+  trial: (params, seed) => [simulateRaftFailover(params, seed).row],
+});
