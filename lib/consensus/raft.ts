@@ -1345,7 +1345,7 @@ export class RaftNode implements Node<RaftMessage, RaftTimer> {
   #storeEntry(index: number, entry: RaftEntry): void {
     this.#wrote = true;
     this.#ctx.storage.set(entryKey(index), JSON.stringify(entry));
-    this.#log[index - 1] = entry;
+    this.#log[index - 1] = freezeEntry(entry);
   }
 
   #truncateFrom(index: number): void {

@@ -212,12 +212,24 @@ export class RaftCluster {
     return best;
   }
 
-  /** The client object of `id`. */
+  /**
+   * The client object of `id`. Clients start with the simulation: asked for before the
+   * run has begun, the cluster first processes the events of time 0.
+   */
   client(id: NodeId): RaftClient {
     if (!this.clients.includes(id)) {
       throw new RangeError(`Cannot find client ${id}: clients are ${this.clients.join(", ")}`);
     }
-    return this.simulation.node<RaftClient>(id)!;
+    let client = this.simulation.node<RaftClient>(id);
+    if (client === undefined && this.#notStarted()) {
+      this.simulation.runUntil(this.simulation.now);
+      client = this.simulation.node<RaftClient>(id);
+    }
+    return client!;
+  }
+
+  #notStarted(): boolean {
+    return this.simulation.stats.events === 0;
   }
 
   /**
@@ -248,7 +260,7 @@ export class RaftCluster {
 
   /**
    * Runs until client `clientId`'s operation in progress ends (ok, fail or info), and
-   * returns how it ended.
+   * returns how it ended. If it has none in progress, returns how its last one ended.
    */
   runUntilCompleted(
     clientId: NodeId,
@@ -257,7 +269,9 @@ export class RaftCluster {
     const client = this.client(clientId);
     const before = client.completions.length;
     if (!client.busy) {
-      throw new RangeError(`Cannot wait for ${clientId}: it has no operation in progress`);
+      const last = client.completions[before - 1];
+      if (last !== undefined) return last;
+      throw new RangeError(`Cannot wait for ${clientId}: it has issued no operation`);
     }
     this.simulation.runUntilTrue(() => client.completions.length > before, {
       withinMs: options.withinMs ?? 10_000,

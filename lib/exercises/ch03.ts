@@ -14,6 +14,7 @@ import { logIsAtLeastAsUpToDate, type UpToDateRule } from "../consensus/raft.ts"
 import { roleTimeline } from "../consensus/raft_timeline.ts";
 import {
   describeTrialFailure,
+  RAFT_FAULT_PROFILES,
   raftFaultSweep,
   type RaftKvParamsInput,
   type RaftTrialFailure,
@@ -82,7 +83,10 @@ export interface UpToDateCheckOptions {
   readonly seeds?: number;
   /** The first seed. Default 1. */
   readonly firstSeed?: number;
-  /** The sweep's parameters (see `raft-kv`). Default: its defaults. */
+  /**
+   * The sweep's parameters (see `raft-kv`). Default: the `leader-hunt` profile, whose
+   * faults aimed at leaders leave stale servers with long logs of uncommitted entries.
+   */
   readonly params?: RaftKvParamsInput;
   /** How much of the failed run the diagram shows before the failure, in ms. Default 300. */
   readonly windowMs?: number;
@@ -153,15 +157,15 @@ export function checkUpToDateRule(
     });
     if (!agrees) {
       wrongCases.push(
-        `Candidate's last entry (term ${c.candidate[0]}, index ${c.candidate[1]}), yours ` +
-          `(term ${c.mine[0]}, index ${c.mine[1]}): expected ${expected}, got ` +
+        `Candidate's last entry (term ${c.candidate[0]}, index ${c.candidate[1]}), the ` +
+          `voter's (term ${c.mine[0]}, index ${c.mine[1]}): expected ${expected}, got ` +
           `${typeof answer === "boolean" ? answer : String(answer)} (${c.why}).`,
       );
     }
   }
 
   const seeds = options.seeds ?? 200;
-  const params = options.params ?? {};
+  const params = options.params ?? RAFT_FAULT_PROFILES["leader-hunt"]!;
   const sweep = raftFaultSweep({
     seeds,
     firstSeed: options.firstSeed ?? 1,

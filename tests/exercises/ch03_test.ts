@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import {
+  checkUpToDateRule,
+  RaftExerciseResult,
+  referenceUpToDateRule,
+  wrongUpToDateRule,
+} from "../../lib/mod.ts";
+
+Deno.test("checkUpToDateRule accepts the §5.4.1 rule after a clean fault sweep", () => {
+  const result = checkUpToDateRule(referenceUpToDateRule);
+  assert.ok(result instanceof RaftExerciseResult);
+  assert.equal(result.passed, true);
+  assert.equal(result.failure, undefined);
+  assert.match(result.details.join("\n"), /✓ 200 runs under random faults/);
+  assert.ok(result.rows.every((row) => row.agrees === true));
+});
+
+Deno.test("checkUpToDateRule catches a length-only rule with the seed, the invariant and a diagram", () => {
+  const result = checkUpToDateRule(wrongUpToDateRule);
+  assert.equal(result.passed, false);
+  assert.equal(result.failure?.seed, 6);
+  assert.equal(result.failure?.invariant, "leader completeness");
+  assert.deepEqual(result.counterexample, {
+    seed: 6,
+    kind: "safety",
+    invariant: "leader completeness",
+  });
+  const text = String(result);
+  assert.match(text, /disagrees with §5\.4\.1 on 2 of 7 cases/);
+  assert.match(text, /The fault sweep failed on run 6 of 200/);
+  assert.match(result.diagram?.html ?? "", /^<figure/);
+  assert.match(result.diagram?.html ?? "", /RequestVote/);
+  const html = result.toHtml();
+  assert.ok(html.includes(result.diagram!.html) && html.includes(result.timeline!.html));
+});
+
+Deno.test("checkUpToDateRule catches rules the table alone would miss in the sweep", () => {
+  // Compares terms only: right on most of the table, wrong where a shorter log of the
+  // same term asks for a vote.
+  const termOnly = (candidateTerm: number, _ci: number, myTerm: number, _mi: number) =>
+    candidateTerm >= myTerm;
+  const result = checkUpToDateRule(termOnly, { seeds: 50 });
+  assert.equal(result.passed, false);
+  assert.equal(result.failure?.kind, "safety");
+});
+
+Deno.test("checkUpToDateRule reports a rule that refuses every vote as a liveness failure", () => {
+  const result = checkUpToDateRule(() => false, { seeds: 3 });
+  assert.equal(result.passed, false);
+  assert.equal(result.failure?.kind, "liveness");
+  assert.match(String(result), /could not elect a leader/);
+});
+
+Deno.test("checkUpToDateRule never throws: a non-function or a throwing rule fails politely", () => {
+  const notAFunction = checkUpToDateRule(42 as unknown as () => boolean);
+  assert.equal(notAFunction.passed, false);
+  assert.match(notAFunction.details[0]!, /Expected a function/);
+  const throwing = checkUpToDateRule(() => {
+    throw new Error("not yet");
+  }, { seeds: 2 });
+  assert.equal(throwing.passed, false);
+  assert.match(String(throwing), /threw not yet/);
+  assert.equal(throwing.failure?.kind, "node-exception");
+});
