@@ -180,8 +180,8 @@ export interface RaftTrialResult {
   readonly cluster: RaftCluster;
   /** The clients' history, the liveness probe's write included. */
   readonly history: History;
-  /** The linearizability check of the history (undefined if the run failed before it). */
-  readonly linearizability: LinearizabilityResult | undefined;
+  /** The linearizability check of the history (up to a failure, if the run stopped early). */
+  readonly linearizability: LinearizabilityResult;
   /** How the trial failed, or undefined. */
   readonly failure: RaftTrialFailure | undefined;
   /** The experiment's row. */
@@ -308,20 +308,19 @@ export function runRaftTrial(
     }
   }
   const history = cluster.history;
-  let linearizability: LinearizabilityResult | undefined;
-  if (failure === undefined || failure.kind === "liveness") {
-    linearizability = checkLinearizable(history, { model: "kv" });
-    if (linearizability.valid === false && failure === undefined) {
-      const evidence = linearizability.evidence;
-      failure = {
-        seed,
-        kind: "linearizability",
-        invariant: undefined,
-        message: evidence?.summary ?? "the history is not linearizable",
-        timeMs: evidence?.failedAtTime,
-        replay,
-      };
-    }
+  // Checked whatever else went wrong: a run stopped by a broken invariant has a history
+  // up to that moment, and it may already show the damage.
+  const linearizability = checkLinearizable(history, { model: "kv" });
+  if (linearizability.valid === false && failure === undefined) {
+    const evidence = linearizability.evidence;
+    failure = {
+      seed,
+      kind: "linearizability",
+      invariant: undefined,
+      message: evidence?.summary ?? "the history is not linearizable",
+      timeMs: evidence?.failedAtTime,
+      replay,
+    };
   }
   const workloadClients = cluster.clients.map((id) => cluster.client(id));
   return {
@@ -349,7 +348,7 @@ function trialRow(
   p: RaftKvParams,
   cluster: RaftCluster,
   clients: readonly RaftClient[],
-  linearizability: LinearizabilityResult | undefined,
+  linearizability: LinearizabilityResult,
   failure: RaftTrialFailure | undefined,
   recoveryMs: number | null,
 ): RaftKvRow {
@@ -377,7 +376,7 @@ function trialRow(
     throughputOpsPerSec: lastMs > 0 ? (ok + fail) / (lastMs / 1000) : 0,
     latencyP50Ms: latencies.length > 0 ? quantile(latencies, 0.5) : null,
     latencyP99Ms: latencies.length > 0 ? quantile(latencies, 0.99) : null,
-    linearizable: linearizability?.valid ?? "unknown",
+    linearizable: linearizability.valid,
     violation: failure === undefined
       ? null
       : failure.invariant === undefined
@@ -496,7 +495,7 @@ export function raftFaultSweep(options: RaftSweepOptions = {}): RaftSweepResult 
       ...(options.upToDate === undefined ? {} : { upToDate: options.upToDate }),
     });
     rows.push({ seed, ...result.row });
-    if (result.linearizability?.valid === "unknown") unknown++;
+    if (result.linearizability.valid === "unknown") unknown++;
     options.onTrial?.(result);
     if (result.failure !== undefined) {
       failures.push(result.failure);
