@@ -14,5 +14,6 @@ export * from "./viz/mod.ts";
 export * from "./resilience/mod.ts";
 export * from "./membership/mod.ts";
 export * from "./exercises/mod.ts";
+export * from "./course/mod.ts";
 export * from "./history/mod.ts";
 export * from "./check/mod.ts";

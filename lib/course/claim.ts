@@ -13,14 +13,12 @@ import { formatValue } from "./format.ts";
 export type ClaimCondition = boolean | (() => boolean);
 
 /**
- * The numbers behind a claim: a sentence, a record of named values (shown as
- * `name = value`, numbers to four significant digits), or a function that returns either
- * (called once, after the condition, so it may reuse what the condition computed).
+ * The numbers behind a claim: a sentence, an object of named values (shown as
+ * `name = value`, numbers to four significant digits; any object works, `sim.stats` too),
+ * or a function that returns either (called once, after the condition, so it may reuse
+ * what the condition computed).
  */
-export type ClaimEvidence =
-  | string
-  | Readonly<Record<string, unknown>>
-  | (() => string | Readonly<Record<string, unknown>>);
+export type ClaimEvidence = string | object | (() => string | object);
 
 /**
  * Thrown by {@link claim} when a claim does not hold on the data. The message reads

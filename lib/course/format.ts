@@ -4,11 +4,11 @@
  * @module
  */
 
-const MAX_ITEMS = 8;
+const MAX_ITEMS = 12;
 
 /**
  * A value in a few characters: numbers to four significant digits (integers whole),
- * arrays with at most eight items, objects as `{a: 1, b: 2}`.
+ * arrays with at most twelve items, objects as `{a: 1, b: 2}`.
  *
  * @example
  * ```ts

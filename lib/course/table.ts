@@ -92,17 +92,20 @@ export class Table {
         ).join("")
       }</tr>`
     ).join("");
+    // The caption sits above the table rather than in a <caption>, which would wrap to the
+    // width of a narrow table.
     const caption = this.caption === ""
       ? ""
-      : `<caption style="caption-side:top;text-align:left;padding:2px 0 6px;color:#57606a">${
+      : `<div class="course-table-caption" style="color:#57606a;margin:2px 0 4px">${
         escapeHtml(this.caption)
-      }</caption>`;
+      }</div>`;
     const more = this.hiddenRows > 0
       ? `<div style="color:#57606a;font-size:0.85em">… ${this.hiddenRows} more rows</div>`
       : "";
-    return `<table class="course-table" style="border-collapse:collapse;margin:4px 0;` +
-      `font-family:system-ui,sans-serif;font-size:0.9em;font-variant-numeric:tabular-nums">` +
-      `${caption}<thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;
+    return `<div class="course-table" style="margin:4px 0;font-family:system-ui,sans-serif;` +
+      `font-size:0.9em">${caption}<table style="border-collapse:collapse;` +
+      `font-variant-numeric:tabular-nums"><thead><tr>${head}</tr></thead><tbody>${body}` +
+      `</tbody></table>${more}</div>`;
   }
 
   /** What the Deno Jupyter kernel shows for this value. */

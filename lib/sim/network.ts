@@ -60,9 +60,13 @@ export type NetworkConfigInput = z.input<typeof NetworkConfigSchema>;
 
 /** The effective settings of one directed link. */
 export interface LinkSettings {
+  /** One-way delay of each message. */
   readonly latency: Distribution;
+  /** Probability that a message is lost. */
   readonly lossProbability: number;
+  /** Probability that a message is delivered twice. */
   readonly duplicateProbability: number;
+  /** Whether messages arrive in the order they were sent. */
   readonly fifo: boolean;
 }
 

@@ -19,104 +19,161 @@ export type DropReason =
 
 /** A node incarnation started (first start or restart). */
 export interface StartRecord {
+  /** What happened. */
   readonly kind: "start";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The node it happened to. */
   readonly node: NodeId;
+  /** 1 for the first start, one more for each restart. */
   readonly incarnation: number;
 }
 
 /** A node sent a message. `copies` is 2 when the network duplicated it. */
 export interface SendRecord {
+  /** What happened. */
   readonly kind: "send";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The sending node. */
   readonly from: NodeId;
+  /** The receiving node. */
   readonly to: NodeId;
+  /** The message's id, shared by its send, its copies' deliveries and drops. */
   readonly msgId: number;
+  /** The message's `type`. */
   readonly type: string;
+  /** The message itself (frozen on send). */
   readonly message: Message;
+  /** How many copies the network made: 2 when it duplicated the message. */
   readonly copies: number;
 }
 
 /** A message (or a copy of one) arrived and was handed to its destination. */
 export interface DeliverRecord {
+  /** What happened. */
   readonly kind: "deliver";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The sending node. */
   readonly from: NodeId;
+  /** The receiving node. */
   readonly to: NodeId;
+  /** The message's id, shared by its send, its copies' deliveries and drops. */
   readonly msgId: number;
   /** 0 for the original, 1 for a network duplicate. */
   readonly copy: number;
+  /** The message's `type`. */
   readonly type: string;
+  /** The message itself (frozen on send). */
   readonly message: Message;
+  /** When the message was sent (true time, ms). */
   readonly sentAt: number;
 }
 
 /** A message (or a copy) was dropped. */
 export interface DropRecord {
+  /** What happened. */
   readonly kind: "drop";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The sending node. */
   readonly from: NodeId;
+  /** The receiving node. */
   readonly to: NodeId;
+  /** The message's id, shared by its send, its copies' deliveries and drops. */
   readonly msgId: number;
+  /** 0 for the original, 1 for a network duplicate. */
   readonly copy: number;
+  /** The message's `type`. */
   readonly type: string;
+  /** The message itself (frozen on send). */
   readonly message: Message;
+  /** When the message was sent (true time, ms). */
   readonly sentAt: number;
+  /** Why it was dropped. */
   readonly reason: DropReason;
 }
 
 /** A timer fired. `name` describes its payload. */
 export interface TimerRecord {
+  /** What happened. */
   readonly kind: "timer";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The node it happened to. */
   readonly node: NodeId;
+  /** The handle `setTimer` returned. */
   readonly timerId: number;
+  /** The timer's payload, described. */
   readonly name: string;
 }
 
 /** A node crashed (volatile state and timers lost) or was paused, resumed, restarted. */
 export interface NodeFaultRecord {
+  /** What happened. */
   readonly kind: "crash" | "pause" | "resume";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The node it happened to. */
   readonly node: NodeId;
 }
 
 /** A node restarted from its durable storage. */
 export interface RestartRecord {
+  /** What happened. */
   readonly kind: "restart";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The node it happened to. */
   readonly node: NodeId;
+  /** 1 for the first start, one more for each restart. */
   readonly incarnation: number;
 }
 
 /** Links were cut. `links` lists each cut direction as [from, to]. */
 export interface PartitionRecord {
+  /** What happened. */
   readonly kind: "partition";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The fault, in words. */
   readonly description: string;
+  /** Each newly cut direction, as [from, to]. */
   readonly links: readonly (readonly [NodeId, NodeId])[];
 }
 
 /** Every partition healed. */
 export interface HealRecord {
+  /** What happened. */
   readonly kind: "heal";
+  /** True (virtual) time, in ms. */
   readonly t: number;
 }
 
 /** A node's clock stepped by `deltaMs`. */
 export interface ClockJumpRecord {
+  /** What happened. */
   readonly kind: "clock-jump";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The node it happened to. */
   readonly node: NodeId;
+  /** How far the clock stepped, in ms (negative: backwards). */
   readonly deltaMs: number;
 }
 
 /** A note a node (or the experiment) wrote with `log`. */
 export interface NoteRecord {
+  /** What happened. */
   readonly kind: "note";
+  /** True (virtual) time, in ms. */
   readonly t: number;
+  /** The node it happened to. */
   readonly node: NodeId;
+  /** The note. */
   readonly text: string;
+  /** Data the note carries. */
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
@@ -139,14 +196,21 @@ export type TraceKind = TraceRecord["kind"];
 
 /** One message copy's journey: a tidy row for plots and tables. */
 export interface MessageRow {
+  /** The message's id, shared by its send, its copies' deliveries and drops. */
   readonly msgId: number;
+  /** 0 for the original, 1 for a network duplicate. */
   readonly copy: number;
+  /** The sending node. */
   readonly from: NodeId;
+  /** The receiving node. */
   readonly to: NodeId;
+  /** The message's `type`. */
   readonly type: string;
+  /** When the message was sent (true time, ms). */
   readonly sentAt: number;
   /** When it was delivered or dropped. */
   readonly endAt: number;
+  /** Whether it was delivered (else dropped). */
   readonly delivered: boolean;
   /** Why it was dropped, for drops. */
   readonly reason?: DropReason;

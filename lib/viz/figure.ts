@@ -120,26 +120,48 @@ export function legend(options: Plot.LegendScales): Figure {
   return new Figure(element);
 }
 
+/** Anything with its own Jupyter display: a MIME bundle under `Symbol.for("Jupyter.display")`. */
+export interface JupyterDisplayable {
+  /** The display method lives under a symbol key; other keys are free. */
+  [key: symbol]: unknown;
+}
+
 /** Anything {@link show} can display. */
-export type Showable = Figure | { readonly html: string } | string;
+export type Showable = Figure | JupyterDisplayable | { readonly html: string } | string;
+
+const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
 /**
- * Displays a figure now, in the middle of a cell, when running in the Deno Jupyter kernel
- * (awaiting it makes sure the output is sent before the cell goes on). Outside the kernel
- * it shows nothing. Either way it resolves to the markup, so scripts and tests can use it.
+ * Displays something now, in the middle of a cell, when running in the Deno Jupyter
+ * kernel (awaiting it makes sure the output is sent before the cell goes on): a figure,
+ * markup, or any object with its own Jupyter display (a table, a checked claim, an
+ * exercise result). Outside the kernel it shows nothing. Either way it resolves to the
+ * HTML (or, failing that, the plain text) shown, so scripts and tests can use it.
  *
  * @example
  * ```ts
  * for (const loss of [0, 0.1, 0.3]) await show(histogram(runWith(loss), { x: "latencyMs" }));
  * ```
  */
-export async function show(figure: Showable): Promise<string> {
-  const bundle = figure instanceof Figure
-    ? figure.bundle()
-    : { "text/html": typeof figure === "string" ? figure : figure.html, "text/plain": "Figure" };
+export async function show(item: Showable): Promise<string> {
+  const bundle = displayBundle(item);
   const jupyter = jupyterNamespace();
   if (jupyter !== undefined) await jupyter.display(bundle, { raw: true });
-  return bundle["text/html"];
+  return bundle["text/html"] ?? bundle["text/plain"] ?? "";
+}
+
+/** The MIME bundle `show` sends for `item`. */
+function displayBundle(item: Showable): Record<string, string> {
+  if (item instanceof Figure) return item.bundle();
+  if (typeof item === "string") return { "text/html": item, "text/plain": "Figure" };
+  const display = (item as JupyterDisplayable)[JUPYTER_DISPLAY];
+  if (typeof display === "function") return display.call(item) as Record<string, string>;
+  if ("html" in item && typeof item.html === "string") {
+    return { "text/html": item.html, "text/plain": "Figure" };
+  }
+  throw new TypeError(
+    "Cannot show this value: it is not a figure, markup or an object with a Jupyter display",
+  );
 }
 
 interface JupyterNamespace {

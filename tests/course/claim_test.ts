@@ -48,6 +48,18 @@ Deno.test("claim throws a ClaimError naming the claim and the evidence when it f
   );
 });
 
+Deno.test("claim takes any object as evidence, interfaces without index signatures too", () => {
+  interface Stats {
+    readonly sends: number;
+    readonly drops: number;
+  }
+  const stats: Stats = { sends: 18, drops: 0 };
+  assert.equal(
+    claim("Nothing was lost", stats.drops === 0, stats).evidence,
+    "sends = 18, drops = 0",
+  );
+});
+
 Deno.test("claim without evidence says the data contradicts it", () => {
   assert.throws(() => claim("All is well", false), {
     name: "ClaimError",
@@ -142,8 +154,8 @@ Deno.test("formatEvidence formats numbers, arrays, objects and non-finite values
     "a = 1.235e+6, b = 1.230e-4, c = 42, d = Infinity, e = null, f = true",
   );
   assert.equal(
-    formatEvidence({ xs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], o: { k: 1.23456 } }),
-    "xs = [1, 2, 3, 4, 5, 6, 7, 8, … 2 more], o = {k: 1.235}",
+    formatEvidence({ xs: Array.from({ length: 14 }, (_, i) => i + 1), o: { k: 1.23456 } }),
+    "xs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … 2 more], o = {k: 1.235}",
   );
   assert.throws(() => formatEvidence(5 as unknown as string), {
     name: "TypeError",

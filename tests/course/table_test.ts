@@ -30,7 +30,7 @@ Deno.test("table picks columns, labels headers and adds a caption", () => {
   assert.deepEqual(t.headers, ["c", "alpha"]);
   assert.equal(String(t), "Two columns\nc  alpha\nx      1");
   const html = bundleOf(t)["text/html"]!;
-  assert.match(html, /<caption[^>]*>Two columns<\/caption>/);
+  assert.match(html, /<div class="course-table-caption"[^>]*>Two columns<\/div><table/);
   assert.equal(html.match(/<th /g)?.length, 2);
   assert.equal(html.match(/<td /g)?.length, 2);
 });

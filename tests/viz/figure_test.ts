@@ -185,6 +185,16 @@ Deno.test("show returns the markup and does nothing else outside the kernel", as
   assert.equal(await show("<b>hi</b>"), "<b>hi</b>");
 });
 
+Deno.test("show uses an object's own Jupyter display, and refuses what has none", async () => {
+  const table = {
+    [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<table></table>", "text/plain": "t" }),
+  };
+  assert.equal(await show(table), "<table></table>");
+  const textOnly = { [Symbol.for("Jupyter.display")]: () => ({ "text/plain": "only text" }) };
+  assert.equal(await show(textOnly), "only text");
+  await assert.rejects(() => show({} as never), /Cannot show this value/);
+});
+
 Deno.test("Figure refuses what is not a rendered element", () => {
   assert.throws(() => new Figure("<svg>" as never), /Cannot make a figure/);
 });
