@@ -6,4 +6,5 @@
  * @module
  */
 export * from "./ch01.ts";
+export * from "./ch03_linearizability.ts";
 export * from "./result.ts";
