@@ -7,4 +7,5 @@
  */
 export * from "./ch01.ts";
 export * from "./ch02.ts";
+export * from "./ch03_linearizability.ts";
 export * from "./result.ts";
