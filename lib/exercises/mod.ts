@@ -6,4 +6,5 @@
  * @module
  */
 export * from "./ch01.ts";
+export * from "./ch02.ts";
 export * from "./result.ts";
