@@ -10,12 +10,18 @@ import { join } from "node:path";
 import { runCommand } from "../../tools/jupyter.ts";
 import { stripAnsi } from "../../tools/notebook_json.ts";
 import { BROWSER_TEST_INSTALL_HELP } from "./chromium.ts";
+import { processesMentioning } from "./processes.ts";
 import { settleWithin, waitFor } from "./wait.ts";
 
 /** Options for {@link NotebookServer.start}. */
 export interface NotebookServerOptions {
   /** Folder to serve; kernels start in the folder of their notebook. */
   readonly rootDir: string;
+  /**
+   * An empty folder for the server's config and runtime files (connection files, cookie
+   * secret), deleted by {@link NotebookServer.stop}. Default: a new temporary folder.
+   */
+  readonly stateDir?: string;
   /** Longest the server may take to answer, in ms. Default 60,000. */
   readonly startupTimeoutMs?: number;
   /**
@@ -106,7 +112,7 @@ export class NotebookServer {
 
   static async #spawn(options: NotebookServerOptions, port: number): Promise<NotebookServer> {
     const token = crypto.randomUUID().replaceAll("-", "");
-    const stateDir = await Deno.makeTempDir({ prefix: "notebook_server_" });
+    const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "notebook_server_" });
     const configDir = join(stateDir, "config");
     const runtimeDir = join(stateDir, "runtime");
     await Deno.mkdir(configDir);
@@ -128,8 +134,13 @@ export class NotebookServer {
       `--NotebookApp.shutdown_no_activity_timeout=${idle}`,
       ...(Deno.uid() === 0 ? ["--allow-root"] : []),
     ];
-    const child = new Deno.Command("jupyter", {
-      args,
+    // setpriv makes the kernel send the server SIGTERM should this process die without
+    // stopping it (killed, or a test runner exiting on Ctrl-C); the server then ends its
+    // kernels as on any SIGTERM.
+    const deathSignal = await hasSetpriv() ? ["setpriv", "--pdeathsig", "SIGTERM"] : [];
+    const [program = "jupyter", ...programArgs] = [...deathSignal, "jupyter", ...args];
+    const child = new Deno.Command(program, {
+      args: programArgs,
       env: { JUPYTER_CONFIG_DIR: configDir, JUPYTER_RUNTIME_DIR: runtimeDir },
       stdin: "null",
       stdout: "piped",
@@ -264,6 +275,14 @@ export async function checkClassicNotebook(): Promise<string> {
   return version;
 }
 
+let setprivFound: Promise<boolean> | undefined;
+
+/** Whether util-linux's `setpriv` is installed (it is on Debian and Ubuntu). */
+function hasSetpriv(): Promise<boolean> {
+  setprivFound ??= runCommand("setpriv", ["--version"]).then((result) => result.code === 0);
+  return setprivFound;
+}
+
 /** A port of 127.0.0.1 that nothing listens on right now. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -281,26 +300,6 @@ export function portIsFree(port: number): boolean {
     if (error instanceof Deno.errors.AddrInUse) return false;
     throw error;
   }
-}
-
-/** Ids of live processes whose command line contains `text` (Linux /proc). */
-export async function processesMentioning(text: string): Promise<number[]> {
-  const pids: number[] = [];
-  try {
-    for await (const entry of Deno.readDir("/proc")) {
-      if (!/^\d+$/.test(entry.name)) continue;
-      try {
-        const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`);
-        if (cmdline.replaceAll("\0", " ").includes(text)) pids.push(Number(entry.name));
-      } catch {
-        // The process ended while we looked.
-      }
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  return pids;
 }
 
 async function collectLines(stream: ReadableStream<Uint8Array>, log: string[]): Promise<void> {

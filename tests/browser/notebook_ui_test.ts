@@ -45,8 +45,9 @@ const FIXTURES_DIR = new URL("../fixtures/notebooks/", import.meta.url).pathname
 
 /**
  * Starts a session serving `notebooks`, runs `fn`, and always closes the session: at the
- * end, on Ctrl-C or SIGTERM, or when the watchdog fires after the deadline plus a grace
- * period. Then asserts nothing the session started is left running.
+ * end, or when the watchdog fires after the deadline plus a grace period. Then asserts
+ * nothing the session started is left running. (If the test process itself is killed, the
+ * server gets SIGTERM from the kernel and Chromium loses its pipe: both end by themselves.)
  */
 async function withBrowserSession(
   notebooks: readonly string[],
@@ -67,9 +68,6 @@ async function withBrowserSession(
     () => abort(`still running after ${formatSeconds(graceMs)}`),
     graceMs,
   );
-  const onSignal = () => abort("interrupted");
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
   console.log(
     `browser test: classic Notebook at ${session.server.url}, started with Chromium in ${
       formatSeconds(Math.round(performance.now() - started))
@@ -79,8 +77,6 @@ async function withBrowserSession(
     await fn(session);
   } finally {
     clearTimeout(watchdog);
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
     await session.close();
   }
   assert.deepEqual(await session.leftovers(), [], "the test left something running");

@@ -6,14 +6,14 @@
  */
 import type { BrowserContext } from "playwright-core";
 import { findChromium, launchChromium } from "./chromium.ts";
-import {
-  checkClassicNotebook,
-  NotebookServer,
-  portIsFree,
-  processesMentioning,
-} from "./notebook_server.ts";
+import { checkClassicNotebook, NotebookServer, portIsFree } from "./notebook_server.ts";
+import { processesMentioning } from "./processes.ts";
 import { settleWithin } from "./wait.ts";
-import { createNotebookWorkspace, type NotebookWorkspace } from "./workspace.ts";
+import {
+  createNotebookWorkspace,
+  type NotebookWorkspace,
+  removeStaleWorkspaces,
+} from "./workspace.ts";
 
 /** Options for {@link BrowserSession.start}. */
 export interface BrowserSessionOptions {
@@ -66,16 +66,23 @@ export class BrowserSession {
     await findChromium();
     await checkClassicNotebook();
     const startupTimeoutMs = options.startupTimeoutMs ?? 60_000;
+    await removeStaleWorkspaces();
     const workspace = await createNotebookWorkspace(options.notebooks);
     let server: NotebookServer | undefined;
-    const userDataDir = await Deno.makeTempDir({ prefix: "browser_test_profile_" });
+    let userDataDir: string | undefined;
     try {
-      server = await NotebookServer.start({ rootDir: workspace.rootDir, startupTimeoutMs });
+      const stateDir = await workspace.scratchDir("server");
+      server = await NotebookServer.start({
+        rootDir: workspace.rootDir,
+        stateDir,
+        startupTimeoutMs,
+      });
+      userDataDir = await workspace.scratchDir("profile");
       const browser = await launchChromium({ userDataDir, timeoutMs: startupTimeoutMs });
       return new BrowserSession(workspace, server, browser, userDataDir);
     } catch (error) {
       await server?.stop();
-      await endChromium(userDataDir);
+      if (userDataDir !== undefined) await endChromium(userDataDir);
       await workspace.remove();
       throw error;
     }
@@ -108,6 +115,8 @@ export class BrowserSession {
     const browsers = await processesMentioning(this.#userDataDir);
     if (browsers.length) found.push(`Chromium processes ${browsers.join(", ")} are still running`);
     if (!portIsFree(this.server.port)) found.push(`port ${this.server.port} is still in use`);
+    const kept = await Deno.stat(this.workspace.runDir).then(() => true, () => false);
+    if (kept) found.push(`the folder ${this.workspace.runDir} is still there`);
     return found;
   }
 }

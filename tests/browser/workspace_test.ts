@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createNotebookWorkspace } from "./workspace.ts";
+import { createNotebookWorkspace, removeStaleWorkspaces } from "./workspace.ts";
 
 async function fakeRepo(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "workspace_test_" });
@@ -21,7 +21,8 @@ Deno.test("createNotebookWorkspace copies the chapters, links lib/ beside them a
       parentDir: join(repo, "dist"),
     });
     assert.deepEqual(workspace.notebooks, ["notebooks/00_a.ipynb", "notebooks/01_b.ipynb"]);
-    assert.ok(workspace.rootDir.startsWith(join(repo, "dist", ".browser_test_")));
+    assert.ok(workspace.runDir.startsWith(join(repo, "dist", ".browser_test_")));
+    assert.equal(workspace.rootDir, join(workspace.runDir, "site"));
     // `../lib/mod.ts` from the copies' folder reaches the repository's library.
     const viaLink = join(workspace.rootDir, "notebooks", "..", "lib", "mod.ts");
     assert.equal(await Deno.readTextFile(viaLink), "export const x = 1;\n");
@@ -33,8 +34,12 @@ Deno.test("createNotebookWorkspace copies the chapters, links lib/ beside them a
     await Deno.writeTextFile(join(workspace.rootDir, workspace.notebooks[0]!), "changed");
     assert.equal(await Deno.readTextFile(chapters[0]!), '{"cells": []}\n');
 
+    assert.equal(await workspace.scratchDir("profile"), join(workspace.runDir, "profile"));
+    await assert.rejects(workspace.scratchDir("../x"), RangeError);
+    await assert.rejects(workspace.scratchDir("site"), RangeError);
+
     await workspace.remove();
-    await assert.rejects(Deno.stat(workspace.rootDir), Deno.errors.NotFound);
+    await assert.rejects(Deno.stat(workspace.runDir), Deno.errors.NotFound);
     assert.equal(await Deno.readTextFile(join(repo, "lib", "mod.ts")), "export const x = 1;\n");
   } finally {
     await Deno.remove(repo, { recursive: true });
@@ -52,6 +57,36 @@ Deno.test("createNotebookWorkspace refuses two chapters of the same name and lea
     );
     assert.deepEqual([...Deno.readDirSync(parentDir)], []);
   } finally {
+    await Deno.remove(repo, { recursive: true });
+  }
+});
+
+Deno.test("removeStaleWorkspaces deletes only old run folders that no process names", async () => {
+  const repo = await fakeRepo();
+  const parentDir = join(repo, "dist");
+  const make = () => createNotebookWorkspace([], { repoRoot: repo, parentDir });
+  const [abandoned, inUse, fresh] = [await make(), await make(), await make()];
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await Deno.utime(abandoned.runDir, hourAgo, hourAgo);
+  await Deno.utime(inUse.runDir, hourAgo, hourAgo);
+  await Deno.mkdir(join(parentDir, "screenshots"));
+  await Deno.utime(join(parentDir, "screenshots"), hourAgo, hourAgo);
+  // A process of a run still going names its folder, as the notebook server does.
+  const server = new Deno.Command("sh", {
+    args: ["-c", "sleep 30; :", `--notebook-dir=${inUse.rootDir}`],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    assert.deepEqual(await removeStaleWorkspaces({ parentDir }), [abandoned.runDir]);
+    const left = [...Deno.readDirSync(parentDir)].map((entry) => join(parentDir, entry.name));
+    assert.deepEqual(
+      left.sort(),
+      [inUse.runDir, fresh.runDir, join(parentDir, "screenshots")].sort(),
+    );
+  } finally {
+    server.kill("SIGKILL");
+    await server.status;
     await Deno.remove(repo, { recursive: true });
   }
 });
