@@ -191,7 +191,10 @@ export async function checkChapterInBrowser(
     const context = pageErrors.length
       ? `\nScript errors in the page:\n${pageErrors.slice(0, 5).map((e) => `  ${e}`).join("\n")}`
       : "";
-    throw new Error(`${file} in the browser: ${error.message}${context}`, { cause: error });
+    const message = error.message.includes(file)
+      ? error.message
+      : `${file} in the browser: ${error.message}`;
+    throw new Error(`${message}${context}`, { cause: error });
   } finally {
     await page.close().catch(() => {});
   }
@@ -221,7 +224,11 @@ async function runChapter(page: Page, options: CheckChapterOptions): Promise<Cha
   assertNoFailure(ran, file);
   const notRun = ran.cells.filter((cell) => needsRun(cell) && cell.executionCount === null);
   if (notRun.length > 0) {
-    throw new Error(`cells ${notRun.map((cell) => cell.index).join(", ")} never ran`);
+    throw new Error(
+      `Cannot run ${file} in the browser: cells ${
+        notRun.map((cell) => cell.index).join(", ")
+      } never ran`,
+    );
   }
   const runAllMs = clock.lap();
 
@@ -242,7 +249,7 @@ async function runChapter(page: Page, options: CheckChapterOptions): Promise<Cha
   const tryIt = chooseTryIt(options.notebook, shown);
   if (tryIt === null) {
     throw new Error(
-      "no try-it cell has a numeric knob to change (a try-it cell starts with `// Try it` or is tagged try-it, and sets its knobs as `const NAME = 1`)",
+      `Cannot try a knob in ${file}: no try-it cell has a numeric knob to change (a try-it cell starts with \`// Try it\` or is tagged try-it, and sets its knobs as \`const NAME = 1\`)`,
     );
   }
   const { cellIndex, edit } = tryIt;
@@ -321,7 +328,7 @@ function assertNoFailure(view: NotebookView, file: string): void {
       metadata: { tags: [...cell.tags] },
     };
     throw new Error(formatCellFailure({
-      path: file,
+      path: `${file} in the browser`,
       cellIndex: cell.index,
       firstLine: firstSourceLine(source),
       ename,

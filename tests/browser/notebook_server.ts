@@ -134,9 +134,10 @@ export class NotebookServer {
       `--NotebookApp.shutdown_no_activity_timeout=${idle}`,
       ...(Deno.uid() === 0 ? ["--allow-root"] : []),
     ];
-    // setpriv makes the kernel send the server SIGTERM should this process die without
-    // stopping it (killed, or a test runner exiting on Ctrl-C); the server then ends its
-    // kernels as on any SIGTERM.
+    // Through setpriv, Linux sends the server SIGTERM if this process dies without stopping
+    // it (killed, or a test runner exiting on Ctrl-C), and the server then ends its kernels
+    // as on any SIGTERM. Linux sends it when the thread that started the server ends: here
+    // the thread running the test module, which outlives the server.
     const deathSignal = await hasSetpriv() ? ["setpriv", "--pdeathsig", "SIGTERM"] : [];
     const [program = "jupyter", ...programArgs] = [...deathSignal, "jupyter", ...args];
     const child = new Deno.Command(program, {
@@ -327,7 +328,9 @@ async function endProcess(child: Deno.ChildProcess, timeoutMs: number): Promise<
 
 async function endPid(pid: number, timeoutMs: number): Promise<void> {
   signal(pid, "SIGTERM");
-  const alive = () => Deno.stat(`/proc/${pid}`).then(() => true, () => false);
+  // A process that ended but was not reaped yet keeps its /proc entry, with no command line.
+  const alive = () =>
+    Deno.readTextFile(`/proc/${pid}/cmdline`).then((cmdline) => cmdline !== "", () => false);
   try {
     await waitFor(`end process ${pid}`, async () => !await alive(), {
       timeoutMs,

@@ -176,7 +176,7 @@ Deno.test({
             const lines = error.message.split("\n");
             assert.equal(
               lines[0],
-              "01_throws.ipynb in the browser: Cannot run 01_throws.ipynb: cell 2 failed " +
+              "Cannot run 01_throws.ipynb in the browser: cell 2 failed " +
                 "(first line: `// This cell fails on purpose.`)",
             );
             assert.equal(lines[1], "RangeError: answer is 42, expected 41");
