@@ -16,3 +16,5 @@ export * from "./membership/mod.ts";
 export * from "./clocks/mod.ts";
 export * from "./exercises/mod.ts";
 export * from "./course/mod.ts";
+export * from "./history/mod.ts";
+export * from "./check/mod.ts";

@@ -40,6 +40,11 @@ export interface CausalPointRow {
   readonly lane: number;
   /** Its true time (ms). */
   readonly t: number;
+  /**
+   * 0, or how many earlier events of the same node share its time: the diagram draws
+   * such events side by side rather than on top of each other.
+   */
+  readonly slot: number;
   /** Send, receive or local. */
   readonly kind: CausalEvent["kind"];
   /** Its label (empty when none). */
@@ -63,6 +68,10 @@ const RELATION_WORDS: Readonly<Record<FocusRelation, string>> = {
   concurrent: "concurrent with it",
 };
 const PLAIN_DOT = "#555555";
+/** Horizontal step between events of one node at the same instant, in pixels. */
+const SLOT_PX = 11;
+/** Vertical step between their labels, in pixels. */
+const LABEL_PX = 11;
 const HIGHLIGHT = "#d62728";
 const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
 
@@ -86,9 +95,13 @@ export function causalPointRows(
   const laneOf = new Map(options.nodes.map((id, lane) => [id, lane]));
   if (options.focus !== undefined) checkEvent(truth, options.focus, "focus on");
   const rows: CausalPointRow[] = [];
+  const previous = new Map<NodeId, { t: number; slot: number }>();
   for (const event of truth.events) {
     const lane = laneOf.get(event.node);
     if (lane === undefined) continue;
+    const before = previous.get(event.node);
+    const slot = before !== undefined && before.t === event.t ? before.slot + 1 : 0;
+    previous.set(event.node, { t: event.t, slot });
     const relation = options.focus === undefined
       ? undefined
       : focusRelation(truth, options.focus, event);
@@ -99,6 +112,7 @@ export function causalPointRows(
       node: event.node,
       lane,
       t: event.t,
+      slot,
       kind: event.kind,
       text,
       relation,
@@ -113,7 +127,7 @@ export function causalPointRows(
 /**
  * Draws a run's space-time diagram with a dot at every event of `truth`, its label (from
  * `labels`) beside it, sends and local events labelled above the lane and receipts
- * below. With `focus`, the events are coloured by how they relate to that event, and a
+ * below; events of one node at the same instant are drawn side by side. With `focus`, the events are coloured by how they relate to that event, and a
  * key says which colour is which; `highlight` rings events in red.
  *
  * @example
@@ -132,8 +146,12 @@ export function causalDiagram(
   options: CausalDiagramOptions = {},
 ): Figure {
   const { labels, focus, highlight, marks, ...spaceTime } = options;
-  const nodes = spaceTime.nodes ??
-    spaceTimeRows(trace, { maxMessages: 1 }).lanes.map((l) => l.node);
+  // The window the diagram will show, computed with the diagram's own options.
+  const { width: _w, height: _h, title: _t, subtitle: _s, caption: _c, ...rowOptions } = spaceTime;
+  const window = spaceTimeRows(trace, rowOptions);
+  const nodes = window.lanes.map((lane) => lane.node);
+  // Labels go right of their event, except near the right edge, where they would be cut.
+  const flipAfterMs = window.fromMs + 0.88 * (window.toMs - window.fromMs);
   for (const index of highlight ?? []) checkEvent(truth, index, "highlight");
   const points = causalPointRows(truth, {
     nodes,
@@ -141,51 +159,64 @@ export function causalDiagram(
     ...(focus === undefined ? {} : { focus }),
   });
   const ringed = new Set(highlight ?? []);
-  const above = (d: CausalPointRow) => d.kind !== "receive";
-  const eventMarks: Plot.Markish[] = [
-    Plot.dot(points.filter((d) => ringed.has(d.index)), {
-      x: "t",
-      y: "lane",
-      r: 8,
-      stroke: HIGHLIGHT,
-      strokeWidth: 2.5,
-      fill: "none",
-      className: "clocks-highlight",
-    }),
-    Plot.dot(points, {
-      x: "t",
-      y: "lane",
-      r: 4,
-      fill: (d: CausalPointRow) =>
-        d.relation === undefined ? PLAIN_DOT : RELATION_COLOURS[d.relation],
-      stroke: "white",
-      strokeWidth: 1,
-      title: "title",
-      className: "clocks-event",
-    }),
-    Plot.text(points.filter((d) => d.text !== "" && above(d)), {
-      x: "t",
-      y: "lane",
-      text: "text",
-      dy: -11,
-      fontSize: 10,
-      fill: (d: CausalPointRow) =>
-        d.relation === undefined ? "currentColor" : RELATION_COLOURS[d.relation],
-      className: "clocks-label",
-    }),
-    Plot.text(points.filter((d) => d.text !== "" && !above(d)), {
-      x: "t",
-      y: "lane",
-      text: "text",
-      dy: 12,
-      fontSize: 10,
-      fill: (d: CausalPointRow) =>
-        d.relation === undefined ? "currentColor" : RELATION_COLOURS[d.relation],
-      className: "clocks-label",
-    }),
-  ];
+  const colour = (d: CausalPointRow) =>
+    d.relation === undefined ? "currentColor" : RELATION_COLOURS[d.relation];
+  const slots = [...new Set(points.map((d) => d.slot))];
+  // Marks per slot: events of one node at the same instant sit side by side, and their
+  // labels stack, since a Plot offset is one value per mark.
+  const eventMarks: Plot.Markish[] = slots.flatMap((slot) => {
+    const inSlot = points.filter((d) => d.slot === slot);
+    const dx = SLOT_PX * slot;
+    const label = (above: boolean, right: boolean) =>
+      Plot.text(
+        inSlot.filter((d) =>
+          d.text !== "" && (d.kind !== "receive") === above && (d.t <= flipAfterMs) === right
+        ),
+        {
+          x: "t",
+          y: "lane",
+          text: "text",
+          dx: right ? dx + 3 : dx - 3,
+          dy: above ? -11 - LABEL_PX * slot : 12 + LABEL_PX * slot,
+          textAnchor: right ? "start" : "end",
+          fontSize: 10,
+          fill: colour,
+          className: "clocks-label",
+        },
+      );
+    return [
+      Plot.dot(inSlot.filter((d) => ringed.has(d.index)), {
+        x: "t",
+        y: "lane",
+        dx,
+        r: 8,
+        stroke: HIGHLIGHT,
+        strokeWidth: 2.5,
+        fill: "none",
+        className: "clocks-highlight",
+      }),
+      Plot.dot(inSlot, {
+        x: "t",
+        y: "lane",
+        dx,
+        r: 4,
+        fill: (d: CausalPointRow) =>
+          d.relation === undefined ? PLAIN_DOT : RELATION_COLOURS[d.relation],
+        stroke: "white",
+        strokeWidth: 1,
+        title: "title",
+        className: "clocks-event",
+      }),
+      label(true, true),
+      label(false, true),
+      label(true, false),
+      label(false, false),
+    ];
+  });
   const figure = spaceTimeDiagram(trace, {
     notes: false,
+    // Taller lanes than a plain diagram's, to leave room for labels above and below.
+    height: 60 + 84 * Math.max(1, nodes.length),
     ...spaceTime,
     nodes,
     marks: [...eventMarks, ...(marks ?? [])],

@@ -277,11 +277,11 @@ export function checkVectorClock(
       `On ${runs} random runs (2 to 4 nodes, messages reordered, lost and duplicated), ` +
       "compare gives exactly the happened-before relation for every pair of events.",
     explain: (pair) =>
-      `${describeEvent(pair.a)} (${describeValue(pair.stampA)}) ${
+      `${describeEvent(pair.a)}, stamped ${describeValue(pair.stampA)}, ${
         pair.truth === "before" ? "happened before" : "is concurrent with"
-      } ${describeEvent(pair.b)} (${
+      } ${describeEvent(pair.b)}, stamped ${
         describeValue(pair.stampB)
-      }), but your compare says "${pair.clock}".`,
+      }; your compare says "${pair.clock}".`,
     hint: (pair) =>
       pair.truth === "before"
         ? "For a → b, every entry of a's timestamp must be at most b's and one smaller: does " +
@@ -391,16 +391,16 @@ function compareNumbersSafe(a: number, b: number): CausalOrder {
   return a < b ? "before" : a > b ? "after" : a === b ? "equal" : "concurrent";
 }
 
+/** An event in words, with its rank on its node so that two events at one instant differ. */
 function describeEvent(event: CausalEvent): string {
-  const time = `${Math.round(event.t * 1000) / 1000} ms`;
-  switch (event.kind) {
-    case "send":
-      return `${event.node}'s send to ${event.peer} at ${time}`;
-    case "receive":
-      return `${event.node}'s receipt from ${event.peer} at ${time}`;
-    default:
-      return `${event.node}'s local event at ${time}`;
-  }
+  const what = event.kind === "send"
+    ? `send to ${event.peer}`
+    : event.kind === "receive"
+    ? `receipt from ${event.peer}`
+    : "local event";
+  return `${event.node}'s event ${event.position + 1} (${what} at ${
+    Math.round(event.t * 1000) / 1000
+  } ms)`;
 }
 
 function notAFunction(title: string, expected: string, value: unknown): ClockExerciseResult {

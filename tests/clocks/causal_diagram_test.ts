@@ -63,3 +63,28 @@ Deno.test("causalDiagram colours by relation to the focus, keys the colours, rin
     RangeError,
   );
 });
+
+Deno.test("causalDiagram draws events of one node at the same instant side by side", () => {
+  const twin = runCausalScript({
+    nodes: 2,
+    actions: [
+      { node: 0, atMs: 0, kind: "local" },
+      { node: 0, atMs: 0, kind: "local" },
+      { node: 1, atMs: 0, kind: "local" },
+    ],
+  }, {});
+  const rows = causalPointRows(twin.truth, { nodes: twin.nodeIds });
+  assert.deepEqual(rows.map((r) => r.slot), [0, 1, 0]);
+  const html = causalDiagram(twin.simulation.trace, twin.truth, { labels: ["a", "b", "c"] }).html;
+  const xs = select(html, "g.clocks-event").map((g) => g.getAttribute("transform") ?? "");
+  assert.equal(xs.length, 2, "one group of dots per slot");
+  assert.notEqual(xs[0], xs[1]);
+});
+
+Deno.test("causalDiagram puts labels left of events near the right edge, so none is cut", () => {
+  const html = causalDiagram(run.simulation.trace, run.truth, { labels }).html;
+  const last = run.truth.events.at(-1)!;
+  const leftward = texts(html, 'g.clocks-label[text-anchor="end"] text');
+  assert.deepEqual(leftward, [labels[last.index]]);
+  assert.equal(texts(html, "g.clocks-label text").length, labels.length);
+});

@@ -1,0 +1,18 @@
+/**
+ * Checkers of histories: linearizability of registers and key-value maps (Wing and Gong's
+ * search with Lowe's memoisation, per key), its evidence in words, and the history drawn
+ * as bars per process with the point where linearization fails.
+ *
+ * ```ts
+ * import { checkLinearizable, describeResult, historyBars } from "../lib/mod.ts";
+ * const result = checkLinearizable(history);
+ * console.log(describeResult(result));
+ * historyBars(history, { evidence: result.evidence });
+ * ```
+ *
+ * @module
+ */
+export * from "./linearizability.ts";
+export { ModelError } from "./search.ts";
+export * from "./describe.ts";
+export * from "./history_bars.ts";

@@ -1,0 +1,37 @@
+/**
+ * The 102 Jepsen etcd histories of ../shared/data/jepsen-etcd (or JEPSEN_ETCD_DIR): every
+ * verdict must match the one Porcupine's test suite asserts. Skipped when the data is absent.
+ */
+import assert from "node:assert/strict";
+import { checkLinearizable, describeResult } from "../../lib/check/mod.ts";
+import { loadHistory } from "../../lib/history/mod.ts";
+import { etcdDataDir } from "./helpers.ts";
+
+const dir = etcdDataDir();
+
+Deno.test({
+  name: dir === undefined
+    ? "checkLinearizable matches the 102 Jepsen etcd verdicts (skipped: no ../shared/data/jepsen-etcd)"
+    : "checkLinearizable matches the 102 Jepsen etcd verdicts",
+  ignore: dir === undefined,
+  fn: async () => {
+    const verdicts: Record<string, boolean> = JSON.parse(
+      await Deno.readTextFile(`${dir}/verdicts.json`),
+    );
+    const names = Object.keys(verdicts).sort();
+    assert.equal(names.length, 102);
+    let invalid = 0;
+    for (const name of names) {
+      const history = await loadHistory(`${dir}/${name}.json`);
+      const result = checkLinearizable(history);
+      assert.equal(result.valid, verdicts[name], `${name}: ${describeResult(result)}`);
+      if (result.valid === false) {
+        invalid++;
+        const evidence = result.evidence!;
+        assert.equal(history[evidence.failedAt]?.type, "ok", `${name} fails at an ok record`);
+        assert.ok(evidence.pending.length >= 1);
+      }
+    }
+    assert.equal(invalid, 79);
+  },
+});

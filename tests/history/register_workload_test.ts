@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { checkLinearizable } from "../../lib/check/mod.ts";
+import { ConfigError } from "../../lib/config/mod.ts";
+import { parseHistory, runRegisterWorkload } from "../../lib/history/mod.ts";
+
+Deno.test("runRegisterWorkload records every client's operations as a valid history", () => {
+  const { history, simulation } = runRegisterWorkload({
+    seed: 4,
+    clients: 3,
+    operationsPerClient: 10,
+  });
+  parseHistory(history);
+  assert.equal(history.filter((op) => op.type === "invoke").length, 30);
+  assert.equal(history.filter((op) => op.type !== "invoke").length, 30);
+  assert.ok(history.every((op) => typeof op.time === "number"));
+  assert.ok(simulation.now > 0);
+});
+
+Deno.test("runRegisterWorkload is deterministic per seed", () => {
+  const a = runRegisterWorkload({ seed: 9, lossProbability: 0.1 }).history;
+  const b = runRegisterWorkload({ seed: 9, lossProbability: 0.1 }).history;
+  const c = runRegisterWorkload({ seed: 10, lossProbability: 0.1 }).history;
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+Deno.test("runRegisterWorkload reading from the primary is linearizable, with losses too", () => {
+  let unknown = 0;
+  for (let seed = 1; seed <= 15; seed++) {
+    const { history } = runRegisterWorkload({ seed, lossProbability: 0.1, clients: 4 });
+    unknown += history.filter((op) => op.type === "info").length;
+    assert.equal(checkLinearizable(history).valid, true, `seed ${seed}`);
+  }
+  assert.ok(unknown >= 15, `losses should leave outcomes unknown, got ${unknown} info records`);
+});
+
+Deno.test("runRegisterWorkload with stale reads is caught by the checker", () => {
+  let caught = 0;
+  for (let seed = 1; seed <= 15; seed++) {
+    const { history } = runRegisterWorkload({ seed, staleReads: true, clients: 4 });
+    const result = checkLinearizable(history);
+    if (result.valid === false) {
+      caught++;
+      assert.equal(result.evidence!.operation.f, "read", "a stale read is what breaks it");
+    }
+  }
+  assert.ok(caught >= 5, `only ${caught} of 15 runs caught`);
+});
+
+Deno.test("runRegisterWorkload rejects bad options with their path", () => {
+  assert.throws(
+    () => runRegisterWorkload({ clients: 0 }),
+    (error: unknown) =>
+      error instanceof ConfigError && /workload\.clients: must be at least 1/.test(error.message),
+  );
+});
