@@ -15,6 +15,11 @@
  * `BROWSER_TEST_TIMEOUT_MS` bounds the whole run (default 20 minutes). The server, its
  * kernels and the browser are stopped at the end whatever happens, and the test checks
  * that nothing it started is left running.
+ *
+ * The same file proves the checks can fail, on small fixtures (a cell that throws, a
+ * progress display that never finishes, a knob that changes nothing), and that stopping
+ * the server ends its kernels. It is kept out of `deno task test` (see deno.json), which
+ * runs the fast tests of the helpers beside it.
  */
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
