@@ -21,7 +21,7 @@ import {
 import { type CellView, ClassicNotebook, type NotebookView } from "./classic_notebook.ts";
 import type { NotebookServer } from "./notebook_server.ts";
 import { chooseKnobEdit, describeKnobEdit, isTryItCell, type KnobEdit } from "./try_it.ts";
-import { type Deadline, formatSeconds, waitFor } from "./wait.ts";
+import { type Deadline, formatSeconds, waitFor, WaitTimeoutError } from "./wait.ts";
 
 /** What one code cell showed when the chapter ran headless (the reference). */
 export interface CellExpectation {
@@ -104,6 +104,23 @@ export function missingOutputs(view: NotebookView, expectation: ChapterExpectati
 }
 
 /**
+ * The cells whose outputs fall short of the headless run's: fewer figures or progress
+ * displays, or a progress display short of "done:". Their indices, in order.
+ */
+export function cellsMissingOutputs(
+  view: NotebookView,
+  expectation: ChapterExpectation,
+): number[] {
+  return view.cells.filter((cell) => {
+    const expected = expectation.cells.get(cell.index);
+    if (expected === undefined) return false;
+    return cell.figureOutputs < expected.figures ||
+      cell.progress.length < expected.progressDisplays ||
+      cell.progress.some((text) => !text.startsWith("done:"));
+  }).map((cell) => cell.index);
+}
+
+/**
  * The cell to edit and the knob to turn: the first try-it cell with a numeric knob that
  * shows a figure, else the first with a numeric knob; null when no try-it cell has one.
  */
@@ -161,6 +178,8 @@ export interface ChapterInBrowser {
   readonly progressDisplays: number;
   /** The try-it cell that was edited, and how. */
   readonly tryIt: { readonly cellIndex: number; readonly edit: string };
+  /** Cells re-run once because the kernel's late output was dropped (usually none). */
+  readonly retriedCells: readonly number[];
   /** Wall times, in ms. */
   readonly timings: {
     readonly openMs: number;
@@ -232,17 +251,41 @@ async function runChapter(page: Page, options: CheckChapterOptions): Promise<Cha
   }
   const runAllMs = clock.lap();
 
-  // Deno's kernel can report idle before a cell's last output is sent: give late outputs a
-  // bounded time to arrive before calling anything missing.
+  // Deno's kernel (2.9.6) can report a cell idle before the cell's last output is sent, and
+  // the Notebook then drops that output: give late outputs a bounded time to arrive, and
+  // re-run once, as a reader would, any cell still short of what the headless run showed.
   let problems: string[] = [];
-  const shown = await waitFor("see every figure and finished progress display", async () => {
-    const view = await notebook.view();
-    problems = missingOutputs(view, expectation);
-    return problems.length === 0 ? view : undefined;
-  }, {
-    timeoutMs: deadline.bound(timeouts.lateOutputsMs ?? 30_000),
-    describe: () => problems.join("; "),
-  });
+  const seeEverything = async (timeoutMs: number) =>
+    await waitFor("see every figure and finished progress display", async () => {
+      const view = await notebook.view();
+      problems = missingOutputs(view, expectation);
+      return problems.length === 0 ? view : undefined;
+    }, { timeoutMs: deadline.bound(timeoutMs), describe: () => problems.join("; ") });
+  let shown: NotebookView;
+  const retriedCells: number[] = [];
+  try {
+    shown = await seeEverything(timeouts.lateOutputsMs ?? 10_000);
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    const incomplete = cellsMissingOutputs(await notebook.view(), expectation);
+    if (incomplete.length === 0) throw error;
+    for (const cellIndex of incomplete) {
+      const before = (await notebook.view()).cells[cellIndex]?.executionCount ?? 0;
+      await notebook.runCell(cellIndex);
+      const rerun = await notebook.waitUntilSettled(
+        `re-run cell ${cellIndex}, whose outputs were incomplete`,
+        (view) => {
+          const cell = view.cells[cellIndex];
+          return cell !== undefined &&
+            (cell.errors.length > 0 || (cell.executionCount ?? 0) > before);
+        },
+        deadline.bound(timeouts.rerunMs ?? 120_000),
+      );
+      assertNoFailure(rerun, file);
+      retriedCells.push(cellIndex);
+    }
+    shown = await seeEverything(timeouts.lateOutputsMs ?? 10_000);
+  }
   assertNoFailure(shown, file);
   const lateOutputsMs = clock.lap();
 
@@ -293,6 +336,7 @@ async function runChapter(page: Page, options: CheckChapterOptions): Promise<Cha
     figures: shown.cells.reduce((sum, cell) => sum + cell.figureOutputs, 0),
     progressDisplays: shown.cells.reduce((sum, cell) => sum + cell.progress.length, 0),
     tryIt: { cellIndex, edit: describeKnobEdit(edit) },
+    retriedCells,
     timings: { openMs, runAllMs, lateOutputsMs, tryItMs },
   };
 }

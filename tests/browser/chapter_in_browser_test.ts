@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { Cell, Notebook } from "../../tools/notebook_json.ts";
-import { chooseTryIt, expectationFrom, missingOutputs } from "./chapter_in_browser.ts";
+import {
+  cellsMissingOutputs,
+  chooseTryIt,
+  expectationFrom,
+  missingOutputs,
+} from "./chapter_in_browser.ts";
 import type { CellView, NotebookView } from "./classic_notebook.ts";
 
 const FIGURE = {
@@ -97,4 +102,20 @@ Deno.test("chooseTryIt picks the first try-it cell with a knob that shows a figu
   // Without any figure, the first try-it cell with a knob.
   assert.equal(chooseTryIt(chapter, view([{}, {}, {}, {}]))?.cellIndex, 0);
   assert.equal(chooseTryIt(notebook([codeCell("const K = 1;")]), view([{}])), null);
+});
+
+Deno.test("cellsMissingOutputs names the cells to re-run: short of figures or progress", () => {
+  const expectation = expectationFrom(executed);
+  const complete = view([
+    { type: "markdown", executionCount: null },
+    { figureOutputs: 1, progress: ["done: 3 trials"] },
+    { figureOutputs: 2 },
+  ]);
+  assert.deepEqual(cellsMissingOutputs(complete, expectation), []);
+  const dropped = view([
+    { type: "markdown", executionCount: null },
+    { figureOutputs: 1, progress: ["x [██░░] 2/3 trials"] },
+    { figureOutputs: 1 },
+  ]);
+  assert.deepEqual(cellsMissingOutputs(dropped, expectation), [1, 2]);
 });

@@ -92,6 +92,7 @@ interface PageCell {
 interface PageNotebook {
   get_cells(): PageCell[];
   get_cell(index: number): PageCell | null;
+  execute_cells(indices: number[]): void;
   set_autosave_interval(ms: number): void;
   readonly kernel?: { is_connected(): boolean } | null;
 }
@@ -154,6 +155,15 @@ export class ClassicNotebook {
   async runAll(): Promise<void> {
     await this.page.click("#celllink");
     await this.page.click("#run_all_cells");
+  }
+
+  /** Runs one cell again (as selecting it and pressing Shift-Enter does). */
+  async runCell(cellIndex: number): Promise<void> {
+    await this.page.evaluate((index) => {
+      const notebook = (globalThis as unknown as PageGlobals).Jupyter?.notebook;
+      if (!notebook) throw new Error("Cannot run a cell: the page has no notebook");
+      notebook.execute_cells([index]);
+    }, cellIndex);
   }
 
   /** What the page shows now. */

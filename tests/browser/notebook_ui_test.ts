@@ -126,6 +126,10 @@ Deno.test({
             console.log(
               `${file}: ${result.figures} figures, ${result.progressDisplays} progress displays, ` +
                 `try it: cell ${result.tryIt.cellIndex} ${result.tryIt.edit}; ` +
+                (result.retriedCells.length > 0
+                  ? `re-ran cells ${result.retriedCells.join(", ")} (an output the kernel sent ` +
+                    "late was dropped by the Notebook); "
+                  : "") +
                 `headless ${formatSeconds(Math.round(reference.durationMs))}, ${
                   formatTimings(result.timings)
                 }`,
