@@ -8,23 +8,12 @@
  * @module
  */
 import { checkLinearizable } from "../lib/check/mod.ts";
-import { type History, historyFromJson } from "../lib/history/mod.ts";
+import { type History, historyFromJson, jepsenEtcdDir } from "../lib/history/mod.ts";
 import type { BenchReport } from "./report.ts";
 
 const NAME = "linearizability-etcd";
 
-/** The data folder, or undefined when it is not there. */
-function dataDir(): string | undefined {
-  const fromEnv = Deno.env.get("JEPSEN_ETCD_DIR");
-  const dir = fromEnv ?? new URL("../../shared/data/jepsen-etcd/", import.meta.url).pathname;
-  try {
-    return Deno.statSync(`${dir}/verdicts.json`).isFile ? dir : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const dir = dataDir();
+const dir = jepsenEtcdDir();
 const verdicts: Record<string, boolean> = dir === undefined
   ? {}
   : JSON.parse(Deno.readTextFileSync(`${dir}/verdicts.json`));

@@ -13,6 +13,7 @@ export * from "./experiments/mod.ts";
 export * from "./viz/mod.ts";
 export * from "./resilience/mod.ts";
 export * from "./membership/mod.ts";
+export * from "./clocks/mod.ts";
 export * from "./exercises/mod.ts";
 export * from "./course/mod.ts";
 export * from "./history/mod.ts";

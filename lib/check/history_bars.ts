@@ -2,7 +2,8 @@
  * A history drawn as bars: one row per process, one bar per operation from its invoke to
  * its completion, coloured by function. Operations with an unknown outcome run off to the
  * right edge; failed ones are hollow. Given the checker's evidence, the point where
- * linearization fails is marked and the operations involved are outlined.
+ * linearization fails is marked and the operations involved are outlined; given a
+ * linearization, the instant each operation takes effect is marked and numbered.
  *
  * @module
  */
@@ -12,7 +13,7 @@ import { type History, type PairedOperation, pairOperations } from "../history/o
 import { plotDocument } from "../viz/dom.ts";
 import { Figure } from "../viz/figure.ts";
 import type { ChartOptions } from "../viz/charts.ts";
-import type { LinearizabilityEvidence } from "./linearizability.ts";
+import type { LinearizabilityEvidence, OperationSummary } from "./linearizability.ts";
 
 /** One bar of {@link historyBars}: an operation as a tidy row. */
 export interface HistoryBarRow {
@@ -140,10 +141,97 @@ export function historyBarRows(
   };
 }
 
+/** Where one operation takes effect, as {@link linearizationPoints} places it. */
+export interface LinearizationPoint {
+  /** The process, as the row label (`p3`). */
+  readonly process: string;
+  /** The instant, on the axis of {@link historyBarRows}, within the operation's bar. */
+  readonly at: number;
+  /** Its place in the linearization, from 1. */
+  readonly order: number;
+  /** Position of its invoke in the history. */
+  readonly index: number;
+  /** The operation, as the checker labels it (`p1 read → 2`). */
+  readonly label: string;
+}
+
+/**
+ * Instants at which the operations of a linearization take effect: one per operation,
+ * inside its bar (after its invoke, before its completion) and in the linearization's
+ * order, on the axis {@link historyBarRows} uses: no earlier than any invoke before it in
+ * the order, no later than any completion after it, and spread evenly where several must
+ * fit before the same completion. Throws a RangeError when the order does not respect real
+ * time (it puts an operation after one invoked only once the first had completed).
+ *
+ * @example
+ * ```ts
+ * const { keys } = checkLinearizable(history);
+ * linearizationPoints(history, keys[0]!.linearization!);
+ * // [{ process: "p0", at: 3.5, order: 1, index: 0, label: "p0 write 1" }, ...]
+ * ```
+ */
+export function linearizationPoints(
+  history: History,
+  linearization: readonly OperationSummary[],
+  options: { readonly key?: string } = {},
+): LinearizationPoint[] {
+  const key = options.key ?? linearization[0]?.key;
+  const { rows } = historyBarRows(history, key === undefined ? {} : { key });
+  const byIndex = new Map(rows.map((row) => [row.index, row]));
+  const spans = linearization.map((op) => {
+    const row = byIndex.get(op.index);
+    if (row === undefined) {
+      throw new RangeError(
+        `Cannot place ${op.label}: no operation of the history is invoked at ${op.index}`,
+      );
+    }
+    return { op, row };
+  });
+  let latestInvoked: OperationSummary | undefined;
+  for (const { op } of spans) {
+    if (
+      latestInvoked !== undefined && op.outcome === "ok" && op.completeIndex !== undefined &&
+      op.completeIndex < latestInvoked.index
+    ) {
+      throw new RangeError(
+        `Cannot place the linearization: ${op.label} completes before ${latestInvoked.label} ` +
+          "is invoked, but the order puts it later",
+      );
+    }
+    if (latestInvoked === undefined || op.index > latestInvoked.index) latestInvoked = op;
+  }
+  // Earliest instant each may take given the invokes before it, latest given the
+  // completions after it: both never decrease along the order. Operations that share a
+  // latest instant share the room before it evenly.
+  const earliest: number[] = [];
+  let low = -Infinity;
+  for (const { row } of spans) earliest.push(low = Math.max(low, row.start));
+  const latest: number[] = new Array(spans.length);
+  let high = Infinity;
+  for (let i = spans.length - 1; i >= 0; i--) latest[i] = high = Math.min(high, spans[i]!.row.end);
+  const points: LinearizationPoint[] = [];
+  let previous = -Infinity;
+  for (const [i, { op, row }] of spans.entries()) {
+    const to = latest[i]!;
+    const from = Math.min(Math.max(earliest[i]!, previous), to);
+    let sharing = 1;
+    while (i + sharing < spans.length && latest[i + sharing] === to) sharing++;
+    const at = from + (to - from) / (sharing + 1);
+    points.push({ process: row.process, at, order: i + 1, index: op.index, label: op.label });
+    previous = at;
+  }
+  return points;
+}
+
 /** Options of {@link historyBars}: which operations, and any Plot option. */
 export interface HistoryBarsOptions extends HistoryBarRowsOptions, ChartOptions {
   /** Write each operation's arguments on the bars wide enough to hold them. Default true. */
   readonly labels?: boolean;
+  /**
+   * A linearization (a key's `linearization` from {@link checkLinearizable}): marks the
+   * instant each operation takes effect, numbered in order and joined by a line.
+   */
+  readonly linearization?: readonly OperationSummary[];
 }
 
 const F_COLORS: Record<string, string> = { read: "#4269d0", write: "#3ca951", cas: "#ff725c" };
@@ -173,6 +261,7 @@ export function historyBars(history: History, options: HistoryBarsOptions = {}):
     window,
     prefixOperations,
     labels,
+    linearization,
     xLabel,
     yLabel,
     xScale,
@@ -262,6 +351,47 @@ export function historyBars(history: History, options: HistoryBarsOptions = {}):
         text: (row: HistoryBarRow) => `${row.text} ?`,
         textAnchor: "start",
         dx: 3,
+      }),
+    );
+  }
+  if (linearization !== undefined) {
+    const points = linearizationPoints(history, linearization, key === undefined ? {} : { key })
+      .filter((point) => processes.includes(point.process));
+    const at = { x: "at", y: "process", title: "label" } as const;
+    // Numbered discs sit on the bars' top edges, clear of the labels in their middles.
+    const lift = -(ROW_PX / 2 - 3);
+    marks.push(
+      Plot.line(points, {
+        ...at,
+        stroke: "black",
+        strokeWidth: 1,
+        strokeDasharray: "2,2",
+        className: "history-linearization-path",
+      }),
+      Plot.tickX(points, {
+        ...at,
+        stroke: "black",
+        strokeWidth: 1.5,
+        insetTop: 3,
+        insetBottom: 3,
+        className: "history-linearization-tick",
+      }),
+      Plot.dot(points, {
+        ...at,
+        r: 6.5,
+        dy: lift,
+        fill: "black",
+        stroke: "white",
+        className: "history-linearization-point",
+      }),
+      Plot.text(points, {
+        ...at,
+        text: (point: LinearizationPoint) => String(point.order),
+        dy: lift,
+        fontSize: 9,
+        fontWeight: "bold",
+        fill: "white",
+        className: "history-linearization-order",
       }),
     );
   }

@@ -119,6 +119,13 @@ export interface KeyVerdict {
   readonly steps: number;
   /** Configurations the search remembered. */
   readonly configurations: number;
+  /**
+   * For a linearizable key: one order that explains every result, as the operations that
+   * take effect, in the order they do (draw it with `historyBars`' `linearization`).
+   * Failed operations are not in it, nor unknown ones that need never take effect.
+   * Undefined when the key is not linearizable or the budget ran out.
+   */
+  readonly linearization: readonly OperationSummary[] | undefined;
 }
 
 /** What {@link checkLinearizable} found. */
@@ -236,6 +243,7 @@ export function checkLinearizable(
       operations: problem.ops.length,
       steps: outcome.steps,
       configurations: outcome.configurations,
+      linearization: outcome.order?.map((i) => summarize(problem.ops[i]!)),
     });
     if (outcome.valid === false && evidence === undefined) {
       evidence = buildEvidence(key, problem, outcome, history);

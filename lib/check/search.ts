@@ -236,6 +236,11 @@ export interface SearchOutcome {
     readonly linearized: readonly number[];
     readonly state: number;
   };
+  /**
+   * For a valid outcome: the operations (positions in `ops`) that take effect, in the
+   * order they do. Unknown operations missing from it never take effect.
+   */
+  readonly order?: readonly number[];
 }
 
 const HEAD_SLOT = 0;
@@ -254,7 +259,7 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
       stuck: { op: problem.impossible, linearized: [], state: 0 },
     };
   }
-  if (problem.known === 0) return { valid: true, steps: 0, configurations: 0 };
+  if (problem.known === 0) return { valid: true, steps: 0, configurations: 0, order: [] };
   const { kind, a, b, unknown, classPrev, returnIndex, entries } = problem;
 
   // Entry e (0..2n-1) lives at slot e + 1 of the links; slot 0 is the head, -1 the end.
@@ -427,7 +432,10 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
       const afterRet = next[ret]!;
       next[prev[ret]!] = afterRet;
       if (afterRet >= 0) prev[afterRet] = prev[ret]!;
-      if (--remaining === 0) return { valid: true, steps, configurations: records };
+      if (--remaining === 0) {
+        const order = Array.from(stackSlot.subarray(0, depth), (s) => (s - 1) >>> 1);
+        return { valid: true, steps, configurations: records, order };
+      }
     }
     slot = next[HEAD_SLOT]!;
   }

@@ -6,5 +6,7 @@
  * @module
  */
 export * from "./ch01.ts";
-export * from "./ch03.ts";
+export * from "./ch02.ts";
+export * from "./ch03_linearizability.ts";
+export * from "./ch04_raft.ts";
 export * from "./result.ts";

@@ -9,8 +9,10 @@ import type { z } from "zod";
 import { closestName } from "../config/mod.ts";
 import type { Experiment, ParamsSchema, Row } from "./experiment.ts";
 import { falseSuspicion } from "./false_suspicion.ts";
+import { clockSync } from "./clock_sync.ts";
 import { fanoutTail } from "./fanout_tail.ts";
 import { latencyShapes } from "./latency_shapes.ts";
+import { lwwSkew } from "./lww_skew.ts";
 import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
@@ -26,6 +28,8 @@ export const experiments: readonly AnyExperiment[] = [
   fanoutTail,
   partialFailure,
   falseSuspicion,
+  clockSync,
+  lwwSkew,
   raftFailover,
   raftKv,
 ];

@@ -7,11 +7,13 @@
  */
 export * from "./catalog.ts";
 export * from "./cli_args.ts";
+export * from "./clock_sync.ts";
 export * from "./experiment.ts";
 export * from "./format.ts";
 export * from "./false_suspicion.ts";
 export * from "./fanout_tail.ts";
 export * from "./latency_shapes.ts";
+export * from "./lww_skew.ts";
 export * from "./partial_failure.ts";
 export * from "./ping_rtt.ts";
 export * from "./progress.ts";

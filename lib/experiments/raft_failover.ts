@@ -288,7 +288,7 @@ export const raftFailover = defineExperiment({
     "round of heartbeats, then crashes uniformly within the heartbeat interval (half the " +
     "minimum election timeout). One row per trial: the downtime until a new leader is " +
     "elected, the terms and candidacies it took, and the split votes on the way.",
-  chapter: "03_consensus_raft",
+  chapter: "04_consensus_raft",
   params: RaftFailoverParamsSchema,
   trial: (params, seed) => [simulateRaftFailover(params, seed).row],
 });

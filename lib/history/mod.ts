@@ -15,3 +15,4 @@ export * from "./operation.ts";
 export * from "./io.ts";
 export * from "./recorder.ts";
 export * from "./register_workload.ts";
+export * from "./jepsen_etcd.ts";

@@ -247,6 +247,11 @@ export const RegisterWorkloadOptionsSchema = z.strictObject({
   values: integerAtLeast(1).default(5),
   /** One-way network delay. Default uniform 1–10 ms. */
   latency: DistributionSchema.prefault({ kind: "uniform", minMs: 1, maxMs: 10 }),
+  /**
+   * One-way delay of the primary's updates to its backups: how far the backups lag.
+   * Default: the same as `latency`.
+   */
+  replicationLatency: DistributionSchema.optional(),
   /** Probability that a message is lost (its operation may end in `info`). Default 0. */
   lossProbability: probability().default(0),
 });
@@ -280,12 +285,19 @@ export function runRegisterWorkload(
   options: RegisterWorkloadOptionsInput = {},
 ): RegisterWorkloadRun {
   const config = parseConfig(RegisterWorkloadOptionsSchema, options, "workload");
+  const backups = Array.from({ length: config.backups }, (_, i) => `backup${i + 1}`);
+  const lagging = config.replicationLatency === undefined || backups.length === 0
+    ? []
+    : [{ from: "primary", to: backups, latency: config.replicationLatency }];
   const simulation = new Simulation<RegisterMessage>({
     seed: config.seed,
-    network: { latency: config.latency, lossProbability: config.lossProbability },
+    network: {
+      latency: config.latency,
+      lossProbability: config.lossProbability,
+      links: lagging,
+    },
   });
   const recorder = new HistoryRecorder({ now: () => simulation.now });
-  const backups = Array.from({ length: config.backups }, (_, i) => `backup${i + 1}`);
   simulation.addNode("primary", (ctx) => new RegisterReplica(ctx, { backups }));
   for (const id of backups) {
     simulation.addNode(id, (ctx) => new RegisterReplica(ctx, { backups: [] }));

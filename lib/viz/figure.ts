@@ -120,14 +120,13 @@ export function legend(options: Plot.LegendScales): Figure {
   return new Figure(element);
 }
 
-/** Anything with its own Jupyter display: a MIME bundle under `Symbol.for("Jupyter.display")`. */
-export interface JupyterDisplayable {
-  /** The display method lives under a symbol key; other keys are free. */
-  [key: symbol]: unknown;
-}
-
-/** Anything {@link show} can display. */
-export type Showable = Figure | JupyterDisplayable | { readonly html: string } | string;
+/**
+ * Anything {@link show} can display: a figure, markup, an object with an `html` string, or
+ * any object with its own Jupyter display (a method under `Symbol.for("Jupyter.display")`
+ * returning a MIME bundle). `Symbol.for` keys cannot be typed, so objects are accepted
+ * here and checked when shown.
+ */
+export type Showable = Figure | string | object;
 
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
@@ -154,11 +153,10 @@ export async function show(item: Showable): Promise<string> {
 function displayBundle(item: Showable): Record<string, string> {
   if (item instanceof Figure) return item.bundle();
   if (typeof item === "string") return { "text/html": item, "text/plain": "Figure" };
-  const display = (item as JupyterDisplayable)[JUPYTER_DISPLAY];
+  const display = (item as Record<symbol, unknown>)[JUPYTER_DISPLAY];
   if (typeof display === "function") return display.call(item) as Record<string, string>;
-  if ("html" in item && typeof item.html === "string") {
-    return { "text/html": item.html, "text/plain": "Figure" };
-  }
+  const html = (item as { html?: unknown }).html;
+  if (typeof html === "string") return { "text/html": html, "text/plain": "Figure" };
   throw new TypeError(
     "Cannot show this value: it is not a figure, markup or an object with a Jupyter display",
   );

@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import {
   type History,
+  jepsenEtcdDir,
   type Operation,
   type PairedOperation,
   pairOperations,
@@ -245,12 +246,4 @@ function buildHistory(
 }
 
 /** The folder of the Jepsen etcd histories, or undefined when it is absent. */
-export function etcdDataDir(): string | undefined {
-  const dir = Deno.env.get("JEPSEN_ETCD_DIR") ??
-    new URL("../../../shared/data/jepsen-etcd", import.meta.url).pathname;
-  try {
-    return Deno.statSync(`${dir}/verdicts.json`).isFile ? dir : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const etcdDataDir = jepsenEtcdDir;

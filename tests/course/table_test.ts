@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { table, tally } from "../../lib/course/mod.ts";
+import { show } from "../../lib/viz/mod.ts";
 
 /** What the Deno kernel calls to show a value: its MIME bundle. */
 function bundleOf(value: object): Record<string, string> {
@@ -92,4 +93,9 @@ Deno.test("tally's counts add up to the rows of each group", () => {
         group.total
     ) && out.reduce((sum, group) => sum + (group.total as number), 0) === rows.length;
   }));
+});
+
+Deno.test("show displays a table through its own Jupyter display", async () => {
+  const shown = await show(table([{ k: 1, p99Ms: 104.1 }]));
+  assert.ok(shown.includes("<table") && shown.includes("104.1"));
 });

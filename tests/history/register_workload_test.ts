@@ -54,3 +54,28 @@ Deno.test("runRegisterWorkload rejects bad options with their path", () => {
       error instanceof ConfigError && /workload\.clients: must be at least 1/.test(error.message),
   );
 });
+
+Deno.test("runRegisterWorkload's replicationLatency delays only the primary's updates to backups", () => {
+  const { simulation } = runRegisterWorkload({
+    seed: 2,
+    replicationLatency: { kind: "constant", ms: 30 },
+  });
+  const delivered = simulation.trace.ofKind("deliver");
+  const updates = delivered.filter((d) => d.type === "replicate");
+  assert.ok(updates.length > 0);
+  assert.ok(updates.every((d) => d.t - d.sentAt === 30));
+  const others = delivered.filter((d) => d.type !== "replicate");
+  assert.ok(others.every((d) => d.t - d.sentAt >= 1 && d.t - d.sentAt <= 10));
+});
+
+Deno.test("runRegisterWorkload with lagging backups: stale reads caught on most seeds, none without", () => {
+  const lag = { kind: "uniform", minMs: 10, maxMs: 30 } as const;
+  let caught = 0;
+  for (let seed = 1; seed <= 10; seed++) {
+    const buggy = runRegisterWorkload({ seed, staleReads: true, replicationLatency: lag });
+    if (checkLinearizable(buggy.history).valid === false) caught++;
+    const correct = runRegisterWorkload({ seed, replicationLatency: lag });
+    assert.equal(checkLinearizable(correct.history).valid, true, `seed ${seed}`);
+  }
+  assert.ok(caught >= 8, `only ${caught} of 10 runs caught`);
+});

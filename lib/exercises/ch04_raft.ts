@@ -1,5 +1,5 @@
 /**
- * Exercises of chapter 03 (consensus with Raft) with their self-checks:
+ * Exercises of chapter 04 (consensus with Raft) with their self-checks:
  *
  * 1. **The up-to-date rule** ({@link checkUpToDateRule}): write the comparison a server
  *    makes before granting its vote (Raft §5.4.1). The check plugs it into every server

@@ -1,0 +1,290 @@
+/**
+ * The space-time diagram of a run with its events marked: a dot per event (send,
+ * receive, local), its timestamp written beside it, and, around one chosen event, its
+ * causal past, its future and the events concurrent with it in three colours. Built on
+ * the viz layer's {@link spaceTimeDiagram} with extra marks.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import type { NodeId } from "../sim/node.ts";
+import type { Trace, TraceRecord } from "../sim/trace.ts";
+import { type DomElement, plotDocument } from "../viz/dom.ts";
+import type { Figure } from "../viz/figure.ts";
+import { spaceTimeDiagram, type SpaceTimeOptions, spaceTimeRows } from "../viz/space_time.ts";
+import type { CausalEvent, HappenedBefore } from "./happened_before.ts";
+
+/** Options of {@link causalDiagram}: the space-time diagram's, plus what to mark. */
+export interface CausalDiagramOptions extends SpaceTimeOptions {
+  /** Text written at each event, by event index (a formatted timestamp, say). */
+  readonly labels?: readonly string[];
+  /**
+   * An event (by index) whose causal past, causal future and concurrent events are
+   * coloured blue, green and orange; the event itself is black.
+   */
+  readonly focus?: number;
+  /** Events (by index) to ring in red, such as a counterexample's pair. */
+  readonly highlight?: readonly number[];
+}
+
+/** How an event relates to the focus event, as {@link causalDiagram} colours it. */
+export type FocusRelation = "focus" | "past" | "future" | "concurrent";
+
+/** One event as {@link causalDiagram} draws it: a tidy row. */
+export interface CausalPointRow {
+  /** The event's index in the relation. */
+  readonly index: number;
+  /** Its node. */
+  readonly node: NodeId;
+  /** Its lane (0 at the top). */
+  readonly lane: number;
+  /** Its true time (ms). */
+  readonly t: number;
+  /**
+   * 0, or how many earlier events of the same node share its time: the diagram draws
+   * such events side by side rather than on top of each other.
+   */
+  readonly slot: number;
+  /** Send, receive or local. */
+  readonly kind: CausalEvent["kind"];
+  /** Its label (empty when none). */
+  readonly text: string;
+  /** How it relates to the focus event, if there is one. */
+  readonly relation: FocusRelation | undefined;
+  /** What hovering over it says. */
+  readonly title: string;
+}
+
+const RELATION_COLOURS: Readonly<Record<FocusRelation, string>> = {
+  focus: "#111111",
+  past: "#4269d0",
+  future: "#3ca951",
+  concurrent: "#ff8c00",
+};
+const RELATION_WORDS: Readonly<Record<FocusRelation, string>> = {
+  focus: "the chosen event",
+  past: "happened before it",
+  future: "happened after it",
+  concurrent: "concurrent with it",
+};
+const PLAIN_DOT = "#555555";
+/** Horizontal step between events of one node at the same instant, in pixels. */
+const SLOT_PX = 11;
+/** Vertical step between their labels, in pixels. */
+const LABEL_PX = 11;
+const HIGHLIGHT = "#d62728";
+const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
+
+/**
+ * The rows {@link causalDiagram} draws: one per event, on the lanes of `nodes`.
+ *
+ * @example
+ * ```ts
+ * causalPointRows(run.truth, { nodes: run.nodeIds, focus: 4 })
+ *   .filter((row) => row.relation === "concurrent");
+ * ```
+ */
+export function causalPointRows(
+  truth: HappenedBefore,
+  options: {
+    readonly nodes: readonly NodeId[];
+    readonly labels?: readonly string[];
+    readonly focus?: number;
+  },
+): CausalPointRow[] {
+  const laneOf = new Map(options.nodes.map((id, lane) => [id, lane]));
+  if (options.focus !== undefined) checkEvent(truth, options.focus, "focus on");
+  const rows: CausalPointRow[] = [];
+  const previous = new Map<NodeId, { t: number; slot: number }>();
+  for (const event of truth.events) {
+    const lane = laneOf.get(event.node);
+    if (lane === undefined) continue;
+    const before = previous.get(event.node);
+    const slot = before !== undefined && before.t === event.t ? before.slot + 1 : 0;
+    previous.set(event.node, { t: event.t, slot });
+    const relation = options.focus === undefined
+      ? undefined
+      : focusRelation(truth, options.focus, event);
+    const text = options.labels?.[event.index] ?? "";
+    const about = relation === undefined ? "" : ` (${RELATION_WORDS[relation]})`;
+    rows.push({
+      index: event.index,
+      node: event.node,
+      lane,
+      t: event.t,
+      slot,
+      kind: event.kind,
+      text,
+      relation,
+      title: `event ${event.index}: ${event.label} at ${round(event.t)} ms${
+        text === "" ? "" : `, ${text}`
+      }${about}`,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Draws a run's space-time diagram with a dot at every event of `truth`, its label (from
+ * `labels`) beside it, sends and local events labelled above the lane and receipts
+ * below; events of one node at the same instant are drawn side by side. With `focus`, the events are coloured by how they relate to that event, and a
+ * key says which colour is which; `highlight` rings events in red.
+ *
+ * @example
+ * ```ts
+ * const run = runCausalScript(script, { vector: (ctx) => new VectorClock(ctx.id) });
+ * causalDiagram(run.simulation.trace, run.truth, {
+ *   labels: run.stamps.vector.map((v) => formatVector(v, run.nodeIds)),
+ *   focus: 5,
+ *   title: "Vector timestamps",
+ * });
+ * ```
+ */
+export function causalDiagram(
+  trace: Trace | readonly TraceRecord[],
+  truth: HappenedBefore,
+  options: CausalDiagramOptions = {},
+): Figure {
+  const { labels, focus, highlight, marks, ...spaceTime } = options;
+  // The window the diagram will show, computed with the diagram's own options.
+  const { width: _w, height: _h, title: _t, subtitle: _s, caption: _c, ...rowOptions } = spaceTime;
+  const window = spaceTimeRows(trace, rowOptions);
+  const nodes = window.lanes.map((lane) => lane.node);
+  // Labels go right of their event, except near the right edge, where they would be cut.
+  const flipAfterMs = window.fromMs + 0.88 * (window.toMs - window.fromMs);
+  for (const index of highlight ?? []) checkEvent(truth, index, "highlight");
+  const points = causalPointRows(truth, {
+    nodes,
+    ...(labels === undefined ? {} : { labels }),
+    ...(focus === undefined ? {} : { focus }),
+  });
+  const ringed = new Set(highlight ?? []);
+  const colour = (d: CausalPointRow) =>
+    d.relation === undefined ? "currentColor" : RELATION_COLOURS[d.relation];
+  const slots = [...new Set(points.map((d) => d.slot))];
+  // Marks per slot: events of one node at the same instant sit side by side, and their
+  // labels stack, since a Plot offset is one value per mark.
+  const eventMarks: Plot.Markish[] = slots.flatMap((slot) => {
+    const inSlot = points.filter((d) => d.slot === slot);
+    const dx = SLOT_PX * slot;
+    const label = (above: boolean, right: boolean) =>
+      Plot.text(
+        inSlot.filter((d) =>
+          d.text !== "" && (d.kind !== "receive") === above && (d.t <= flipAfterMs) === right
+        ),
+        {
+          x: "t",
+          y: "lane",
+          text: "text",
+          dx: right ? dx + 3 : dx - 3,
+          dy: above ? -11 - LABEL_PX * slot : 12 + LABEL_PX * slot,
+          textAnchor: right ? "start" : "end",
+          fontSize: 10,
+          fill: colour,
+          className: "clocks-label",
+        },
+      );
+    return [
+      Plot.dot(inSlot.filter((d) => ringed.has(d.index)), {
+        x: "t",
+        y: "lane",
+        dx,
+        r: 8,
+        stroke: HIGHLIGHT,
+        strokeWidth: 2.5,
+        fill: "none",
+        className: "clocks-highlight",
+      }),
+      Plot.dot(inSlot, {
+        x: "t",
+        y: "lane",
+        dx,
+        r: 4,
+        fill: (d: CausalPointRow) =>
+          d.relation === undefined ? PLAIN_DOT : RELATION_COLOURS[d.relation],
+        stroke: "white",
+        strokeWidth: 1,
+        title: "title",
+        className: "clocks-event",
+      }),
+      label(true, true),
+      label(false, true),
+      label(true, false),
+      label(false, false),
+    ];
+  });
+  const figure = spaceTimeDiagram(trace, {
+    notes: false,
+    // Taller lanes than a plain diagram's, to leave room for labels above and below.
+    height: 60 + 84 * Math.max(1, nodes.length),
+    ...spaceTime,
+    nodes,
+    marks: [...eventMarks, ...(marks ?? [])],
+  });
+  if (focus !== undefined) addFocusKey(figure.element);
+  return figure;
+}
+
+/** How `event` relates to the event `focus`. */
+function focusRelation(truth: HappenedBefore, focus: number, event: CausalEvent): FocusRelation {
+  const relation = truth.relation(event.index, focus);
+  return relation === "equal"
+    ? "focus"
+    : relation === "before"
+    ? "past"
+    : relation === "after"
+    ? "future"
+    : "concurrent";
+}
+
+function checkEvent(truth: HappenedBefore, index: number, action: string): void {
+  if (!Number.isInteger(index) || index < 0 || index >= truth.events.length) {
+    throw new RangeError(
+      `Cannot ${action} event ${index}: the run has events 0 to ${truth.events.length - 1}`,
+    );
+  }
+}
+
+/** A row of coloured dots under the title saying what each colour means. */
+function addFocusKey(element: DomElement): void {
+  const document = plotDocument();
+  const key = document.createElement("div");
+  key.setAttribute(
+    "style",
+    "display:flex;flex-wrap:wrap;align-items:center;gap:0 1.2em;min-height:22px;" +
+      "font-family:system-ui,sans-serif;font-size:11px;margin-bottom:0.5em",
+  );
+  key.setAttribute("aria-label", "event key");
+  for (const relation of ["focus", "past", "concurrent", "future"] as const) {
+    const item = document.createElement("span");
+    item.setAttribute("style", "display:inline-flex;align-items:center");
+    const svg = document.createElementNS(SVG_NAMESPACE, "svg");
+    svg.setAttribute("width", "12");
+    svg.setAttribute("height", "12");
+    svg.setAttribute("style", "margin-right:0.4em");
+    const dot = document.createElementNS(SVG_NAMESPACE, "circle");
+    for (
+      const [name, value] of Object.entries({
+        cx: "6",
+        cy: "6",
+        r: "5",
+        fill: RELATION_COLOURS[relation],
+      })
+    ) {
+      dot.setAttribute(name, value);
+    }
+    svg.append(dot);
+    item.append(svg, RELATION_WORDS[relation]);
+    key.append(item);
+  }
+  const parent = element as DomElement & {
+    insertBefore(node: DomElement, before: DomElement | null): void;
+  };
+  // The plot itself is the last <svg>: the colour legend and the fault key come before it.
+  const plot = [...element.querySelectorAll("svg")].at(-1) ?? null;
+  parent.insertBefore(key, plot);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
