@@ -253,6 +253,46 @@ export function logIsAtLeastAsUpToDate(
   return candidateLastIndex >= myLastIndex;
 }
 
+/** What a leader knows when it decides how far its commit index may go. */
+export interface CommitRuleInput {
+  /** The index each server is known to store up to, the leader's own last index first. */
+  readonly matchIndexes: readonly number[];
+  /** The term of the leader's entry at an index (0 beyond its log). */
+  readonly termAt: (index: number) => number;
+  /** The leader's term. */
+  readonly currentTerm: number;
+  /** The leader's commit index now. */
+  readonly commitIndex: number;
+  /** How many servers make a majority. */
+  readonly majority: number;
+}
+
+/**
+ * The leader's commit rule: the new commit index (at least `commitIndex`, at most the
+ * leader's last index) given what the followers store.
+ */
+export type CommitRule = (input: CommitRuleInput) => number;
+
+/**
+ * Raft §5.3 and §5.4.2: the highest index stored on a majority, if its entry is of the
+ * leader's own term; otherwise the commit index stays. Entries of earlier terms are
+ * committed only indirectly, with a later entry of the current term.
+ *
+ * @example
+ * ```ts
+ * majorityCommitIndex({
+ *   matchIndexes: [5, 5, 3, 2, 1], termAt: (i) => (i <= 2 ? 1 : 2),
+ *   currentTerm: 2, commitIndex: 1, majority: 3,
+ * }); // 3
+ * ```
+ */
+export function majorityCommitIndex(input: CommitRuleInput): number {
+  const sorted = [...input.matchIndexes].sort((a, b) => b - a);
+  const stored = sorted[input.majority - 1] ?? 0;
+  if (stored > input.commitIndex && input.termAt(stored) === input.currentTerm) return stored;
+  return input.commitIndex;
+}
+
 /** Something that happened inside a server, told to a {@link RaftObserver}. */
 export type RaftEvent =
   | {
@@ -378,6 +418,15 @@ export const RaftOptionsSchema = z.strictObject({
   upToDate: z.custom<UpToDateRule>((value) => typeof value === "function", {
     error:
       "must be a function (candidateLastTerm, candidateLastIndex, myLastTerm, myLastIndex) => boolean",
+  }).optional(),
+  /**
+   * Replaces the leader's commit rule (an exercise plugs the reader's version in here),
+   * `unsafe.commitPreviousTermByCount` included. An answer outside [commitIndex, last
+   * index] throws.
+   */
+  commitRule: z.custom<CommitRule>((value) => typeof value === "function", {
+    error:
+      "must be a function ({ matchIndexes, termAt, currentTerm, commitIndex, majority }) => number",
   }).optional(),
   /** Told of role changes, votes, log changes, commits and applies. Default none. */
   observer: z.custom<RaftObserver>((value) => typeof value === "function", {
@@ -1152,6 +1201,11 @@ export class RaftNode implements Node<RaftMessage, RaftTimer> {
   #advanceLeaderCommit(): void {
     const matches = [this.#log.length];
     for (const peer of this.#peers) matches.push(this.#matchIndex.get(peer) ?? 0);
+    const rule = this.#options.commitRule;
+    if (rule !== undefined) {
+      this.#advanceByRule(rule, matches);
+      return;
+    }
     matches.sort((a, b) => b - a);
     const stored = matches[this.#majority - 1]!;
     if (stored <= this.#commitIndex) return;
@@ -1159,6 +1213,31 @@ export class RaftNode implements Node<RaftMessage, RaftTimer> {
       this.termAt(stored) === this.#currentTerm || this.#options.unsafe.commitPreviousTermByCount
     ) {
       this.#advanceCommit(stored);
+      if (this.#readsAwaitingTermCommit.length > 0) this.#startAwaitingReads();
+    }
+  }
+
+  #advanceByRule(rule: CommitRule, matchIndexes: readonly number[]): void {
+    const next = rule({
+      matchIndexes,
+      termAt: (index) => this.termAt(index),
+      currentTerm: this.#currentTerm,
+      commitIndex: this.#commitIndex,
+      majority: this.#majority,
+    });
+    if (
+      typeof next !== "number" || !Number.isInteger(next) || next < this.#commitIndex ||
+      next > this.#log.length
+    ) {
+      throw new RangeError(
+        `Cannot advance the commit index of ${this.id}: the commit rule returned ` +
+          `${
+            String(next)
+          }, expected a whole number from ${this.#commitIndex} to ${this.#log.length}`,
+      );
+    }
+    if (next > this.#commitIndex) {
+      this.#advanceCommit(next);
       if (this.#readsAwaitingTermCommit.length > 0) this.#startAwaitingReads();
     }
   }

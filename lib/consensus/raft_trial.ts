@@ -30,7 +30,12 @@ import type { Fault } from "../sim/faults.ts";
 import { Random } from "../sim/random.ts";
 import { quantile } from "../viz/stats.ts";
 import { raftStateProblems } from "./invariants.ts";
-import { RAFT_UNSAFE_VARIANTS, type RaftObserver, type UpToDateRule } from "./raft.ts";
+import {
+  type CommitRule,
+  RAFT_UNSAFE_VARIANTS,
+  type RaftObserver,
+  type UpToDateRule,
+} from "./raft.ts";
 import { RaftClient, type RaftClientTimer } from "./raft_client.ts";
 import { RaftCluster } from "./raft_cluster.ts";
 import { planRaftNemesis, scheduleRaftNemesis } from "./raft_nemesis.ts";
@@ -162,6 +167,8 @@ export interface RaftTrialOptions {
   readonly record?: boolean;
   /** Replaces the servers' §5.4.1 vote comparison (an exercise's answer). */
   readonly upToDate?: UpToDateRule;
+  /** Replaces the leaders' commit rule (an exercise's answer). */
+  readonly commitRule?: CommitRule;
   /** The replay line of a failure. Default: the `raft-kv` command for this seed and these parameters. */
   readonly replay?: string;
   /** Also told of every server event (to count or draw what happened). */
@@ -244,6 +251,7 @@ export function runRaftTrial(
       appendNoopOnElection: p.appendNoopOnElection,
       unsafe,
       ...(options.upToDate === undefined ? {} : { upToDate: options.upToDate }),
+      ...(options.commitRule === undefined ? {} : { commitRule: options.commitRule }),
     },
     client: {
       attemptTimeoutMs: p.attemptTimeoutMs,
@@ -400,6 +408,9 @@ function trialRow(
  * - `crash-storm`: crashes of about 10 ms every 25 ms or so, two at a time, election
  *   timeouts of 50–55 ms (many split votes) and a tenth of the messages lost: servers die
  *   and come back in the middle of elections, having just voted.
+ * - `figure-8`: the conditions of the paper's Figure 8: no no-op on election, one slow
+ *   client (so new leaders often have no entry of their own term yet), and partitions
+ *   and crashes aimed at leaders 25 times a second.
  * - `options`: three servers with pre-vote, reads through the log, no no-op on election,
  *   a slow disk and many duplicates.
  */
@@ -418,6 +429,16 @@ export const RAFT_FAULT_PROFILES: Readonly<Record<string, RaftKvParamsInput>> = 
     faultKinds: ["crash"],
     lossProbability: 0.1,
     electionTimeoutMaxMs: 55,
+  },
+  "figure-8": {
+    appendNoopOnElection: false,
+    clients: 1,
+    thinkMs: 100,
+    operationsPerClient: 30,
+    faultsPerSecond: 25,
+    meanFaultDurationMs: 100,
+    leaderTargetProbability: 0.8,
+    faultKinds: ["partition", "isolate", "crash"],
   },
   options: {
     servers: 3,
@@ -445,6 +466,8 @@ export interface RaftSweepOptions {
   readonly params?: RaftKvParamsInput;
   /** Replaces the servers' §5.4.1 vote comparison. */
   readonly upToDate?: UpToDateRule;
+  /** Replaces the leaders' commit rule. */
+  readonly commitRule?: CommitRule;
   /** Stop at the first failure. Default true. */
   readonly stopAtFirstFailure?: boolean;
   /** Called after each trial (progress, collecting rows). */
@@ -493,6 +516,7 @@ export function raftFaultSweep(options: RaftSweepOptions = {}): RaftSweepResult 
     const params = profiles[seed % profiles.length]!;
     const result = runRaftTrial(params, seed, {
       ...(options.upToDate === undefined ? {} : { upToDate: options.upToDate }),
+      ...(options.commitRule === undefined ? {} : { commitRule: options.commitRule }),
     });
     rows.push({ seed, ...result.row });
     if (result.linearizability.valid === "unknown") unknown++;

@@ -6,11 +6,22 @@
  *    and runs the fault sweep; the first violation found comes back with its seed, the
  *    invariant that broke and a space-time diagram of the moments before it.
  *
+ * 2. **The commit rule** ({@link checkCommitRule}): write how far a leader may move its
+ *    commit index, given what its followers store (Raft §5.3 and §5.4.2). The check runs
+ *    the fault sweep under the conditions of the paper's Figure 8, where counting
+ *    replicas of an old entry loses committed data.
+ *
  * Each check returns an {@link ExerciseResult} and never throws for a wrong answer.
  *
  * @module
  */
-import { logIsAtLeastAsUpToDate, type UpToDateRule } from "../consensus/raft.ts";
+import {
+  type CommitRule,
+  type CommitRuleInput,
+  logIsAtLeastAsUpToDate,
+  majorityCommitIndex,
+  type UpToDateRule,
+} from "../consensus/raft.ts";
 import { roleTimeline } from "../consensus/raft_timeline.ts";
 import {
   describeTrialFailure,
@@ -172,34 +183,226 @@ export function checkUpToDateRule(
     params,
     upToDate: rule,
   });
-  const failure = sweep.failures[0];
+  return verdict({
+    title,
+    rows,
+    wrongCases,
+    caseCount: RULE_CASES.length,
+    sweep,
+    seeds,
+    redraw: (failure) => drawFailure(params, failure, { upToDate: rule }, options.windowMs ?? 300),
+    option: "upToDate",
+  });
+}
+
+// ---- Exercise 2: the commit rule ---------------------------------------------------------
+
+/** The reference answer: §5.3 with §5.4.2, as leaders use it by default. */
+export const referenceCommitRule: CommitRule = majorityCommitIndex;
+
+/**
+ * The tempting wrong answer of the paper's Figure 8: commit the highest index a majority
+ * stores, whatever its term.
+ */
+export function wrongCommitRule(input: CommitRuleInput): number {
+  const sorted = [...input.matchIndexes].sort((a, b) => b - a);
+  return Math.max(input.commitIndex, sorted[input.majority - 1] ?? 0);
+}
+
+/** Options of {@link checkCommitRule}. */
+export interface CommitRuleCheckOptions {
+  /** How many runs of the fault sweep (seeds 1, 2, ...). Default 100. */
+  readonly seeds?: number;
+  /** The first seed. Default 1. */
+  readonly firstSeed?: number;
+  /** The sweep's parameters (see `raft-kv`). Default: the `figure-8` profile. */
+  readonly params?: RaftKvParamsInput;
+  /** How much of the failed run the diagram shows before the failure, in ms. Default 300. */
+  readonly windowMs?: number;
+}
+
+interface CommitCase {
+  readonly input: Omit<CommitRuleInput, "termAt"> & { readonly terms: readonly number[] };
+  readonly why: string;
+}
+
+const COMMIT_CASES: readonly CommitCase[] = [
+  {
+    input: {
+      matchIndexes: [5, 5, 3, 2, 1],
+      terms: [1, 1, 2, 2, 2],
+      currentTerm: 2,
+      commitIndex: 1,
+      majority: 3,
+    },
+    why: "index 3 is on three of five servers and of the current term",
+  },
+  {
+    input: {
+      matchIndexes: [5, 5, 3, 2, 1],
+      terms: [1, 1, 2, 2, 3],
+      currentTerm: 3,
+      commitIndex: 1,
+      majority: 3,
+    },
+    why: "index 3 is on a majority but of an earlier term: it waits (§5.4.2)",
+  },
+  {
+    input: {
+      matchIndexes: [6, 6, 6, 1, 1],
+      terms: [1, 1, 2, 2, 3, 3],
+      currentTerm: 3,
+      commitIndex: 2,
+      majority: 3,
+    },
+    why: "an entry of the current term commits every entry before it too",
+  },
+  {
+    input: {
+      matchIndexes: [4, 2, 2],
+      terms: [1, 2, 2, 2],
+      currentTerm: 2,
+      commitIndex: 0,
+      majority: 2,
+    },
+    why: "three servers: two make a majority",
+  },
+  {
+    input: { matchIndexes: [3], terms: [1, 1, 1], currentTerm: 1, commitIndex: 0, majority: 1 },
+    why: "a single server is a majority of one",
+  },
+  {
+    input: {
+      matchIndexes: [4, 1, 1],
+      terms: [3, 3, 3, 3],
+      currentTerm: 3,
+      commitIndex: 2,
+      majority: 2,
+    },
+    why: "the commit index never goes back",
+  },
+];
+
+/**
+ * Checks an answer to "write the commit rule". First on a table of cases, then for real:
+ * every leader commits with `rule` while the fault sweep runs `seeds` fault schedules
+ * under the conditions of the paper's Figure 8 (no no-op on election, leaders hunted by
+ * partitions and crashes). The first failure comes back with its seed, the property that
+ * broke, and the run redrawn around it. Never throws for a wrong answer.
+ *
+ * @example
+ * ```ts
+ * checkCommitRule(({ matchIndexes, commitIndex }) => Math.max(commitIndex, ...matchIndexes)); // ✗
+ * ```
+ */
+export function checkCommitRule(
+  rule: CommitRule,
+  options: CommitRuleCheckOptions = {},
+): RaftExerciseResult {
+  const title = "The commit rule (§5.3, §5.4.2)";
+  if (typeof rule !== "function") {
+    return new RaftExerciseResult({
+      passed: false,
+      title,
+      details: [
+        "Expected a function ({ matchIndexes, termAt, currentTerm, commitIndex, majority }) " +
+        `=> number, got ${typeof rule}.`,
+      ],
+    });
+  }
+  const rows: Row[] = [];
+  const wrongCases: string[] = [];
+  for (const c of COMMIT_CASES) {
+    const { terms, ...rest } = c.input;
+    const input: CommitRuleInput = {
+      ...rest,
+      termAt: (index) => terms[index - 1] ?? 0,
+    };
+    const expected = referenceCommitRule(input);
+    let answer: unknown;
+    try {
+      answer = rule(input);
+    } catch (error) {
+      answer = `threw ${error instanceof Error ? error.message : String(error)}`;
+    }
+    const agrees = answer === expected;
+    rows.push({
+      matchIndexes: `[${c.input.matchIndexes.join(", ")}]`,
+      terms: `[${terms.join(", ")}]`,
+      currentTerm: c.input.currentTerm,
+      commitIndex: c.input.commitIndex,
+      expected,
+      yours: typeof answer === "number" ? answer : String(answer),
+      agrees,
+    });
+    if (!agrees) {
+      wrongCases.push(
+        `Stored up to [${c.input.matchIndexes.join(", ")}], log terms [${terms.join(", ")}], ` +
+          `term ${c.input.currentTerm}, commit index ${c.input.commitIndex}: expected ` +
+          `${expected}, got ${typeof answer === "number" ? answer : String(answer)} (${c.why}).`,
+      );
+    }
+  }
+  const params = options.params ?? RAFT_FAULT_PROFILES["figure-8"]!;
+  const seeds = options.seeds ?? 100;
+  const sweep = raftFaultSweep({
+    seeds,
+    firstSeed: options.firstSeed ?? 1,
+    params,
+    commitRule: rule,
+  });
+  return verdict({
+    title,
+    rows,
+    wrongCases,
+    caseCount: COMMIT_CASES.length,
+    sweep,
+    seeds,
+    redraw: (failure) =>
+      drawFailure(params, failure, { commitRule: rule }, options.windowMs ?? 300),
+    option: "commitRule",
+  });
+}
+
+/** The verdict of a rule: its table, then the sweep, and the failed run's figures. */
+function verdict(input: {
+  readonly title: string;
+  readonly rows: readonly Row[];
+  readonly wrongCases: readonly string[];
+  readonly caseCount: number;
+  readonly sweep: ReturnType<typeof raftFaultSweep>;
+  readonly seeds: number;
+  readonly redraw: (failure: RaftTrialFailure) => { diagram?: Figure; timeline?: Figure };
+  /** The option that plugs the answer into a trial: "upToDate" or "commitRule". */
+  readonly option: string;
+}): RaftExerciseResult {
+  const { title, rows, wrongCases, caseCount, sweep, seeds } = input;
   const details: string[] = [];
   if (wrongCases.length === 0) {
-    details.push(`✓ Your rule agrees with §5.4.1 on all ${RULE_CASES.length} cases of the table.`);
+    details.push(`✓ Your rule agrees with the paper on all ${caseCount} cases of the table.`);
   } else {
     details.push(
-      `✗ Your rule disagrees with §5.4.1 on ${wrongCases.length} of ${RULE_CASES.length} cases:`,
+      `✗ Your rule disagrees with the paper on ${wrongCases.length} of ${caseCount} cases:`,
       ...wrongCases,
     );
   }
+  const failure = sweep.failures[0];
   if (failure === undefined) {
     details.push(
       `✓ ${sweep.trials} runs under random faults: no invariant broken, every history ` +
         "linearizable, and the cluster recovered after every fault schedule.",
     );
-    return new RaftExerciseResult({
-      passed: wrongCases.length === 0,
-      title,
-      details,
-      rows,
-    });
+    return new RaftExerciseResult({ passed: wrongCases.length === 0, title, details, rows });
   }
   details.push(
-    `✗ The fault sweep failed on run ${sweep.trials} of ${seeds}: ${describeTrialFailure(failure)}`,
-    `To look again: runRaftTrial(params, ${failure.seed}, { record: true, upToDate: yourRule }).`,
-    explainFailure(failure),
+    // The replay command would run the built-in rule, not the reader's: leave it out.
+    `✗ The fault sweep failed on run ${sweep.trials} of ${seeds}: ${
+      describeTrialFailure(failure).split("\n")[0]
+    }`,
+    `To look again: runRaftTrial(params, ${failure.seed}, { record: true, ${input.option}: ` +
+      "yourRule }), with the sweep's params.",
+    explainFailure(failure, input.option),
   );
-  const figures = drawFailure(params, failure, rule, options.windowMs ?? 300);
   return new RaftExerciseResult({
     passed: false,
     title,
@@ -207,38 +410,50 @@ export function checkUpToDateRule(
     rows,
     failure,
     counterexample: { seed: failure.seed, kind: failure.kind, invariant: failure.invariant },
-    ...figures,
+    ...input.redraw(failure),
   });
 }
 
-function explainFailure(failure: RaftTrialFailure): string {
+function explainFailure(failure: RaftTrialFailure, option: string): string {
+  const votes = option === "upToDate";
   switch (failure.invariant) {
     case "leader completeness":
-      return "A server won an election without an entry that was already committed: its " +
-        "voters judged its log up to date when it was not.";
+      return votes
+        ? "A server won an election without an entry that was already committed: its " +
+          "voters judged its log up to date when it was not."
+        : "An entry counted committed was missing from a later leader's log, which then " +
+          "overwrote it: it had been counted committed too early.";
     case "state machine safety":
       return "Two servers applied different entries at one index: a leader without a " +
         "committed entry overwrote it.";
     case "election safety":
       return "Two leaders were elected in one term.";
     default:
-      return failure.kind === "liveness"
-        ? "The cluster could not elect a leader and commit after the faults healed: a rule " +
-          "that refuses too many votes stops elections."
-        : failure.kind === "node-exception"
-        ? "A server's handler threw: your function must return true or false for any input."
-        : "The clients saw results no single order of operations explains.";
+      if (failure.kind === "liveness") {
+        return votes
+          ? "The cluster could not elect a leader and commit after the faults healed: a " +
+            "rule that refuses too many votes stops elections."
+          : "Nothing committed after the faults healed: a rule that waits for too many " +
+            "servers stalls the cluster.";
+      }
+      if (failure.kind === "node-exception") {
+        return votes
+          ? "A server's handler threw: your function must return true or false for any input."
+          : "A leader's handler threw: your function must return a whole number from the " +
+            "commit index to the leader's last index.";
+      }
+      return "The clients saw results no single order of operations explains.";
   }
 }
 
 function drawFailure(
   params: RaftKvParamsInput,
   failure: RaftTrialFailure,
-  rule: UpToDateRule,
+  answer: { readonly upToDate?: UpToDateRule; readonly commitRule?: CommitRule },
   windowMs: number,
 ): { diagram?: Figure; timeline?: Figure } {
   try {
-    const rerun = runRaftTrial(params, failure.seed, { record: true, upToDate: rule });
+    const rerun = runRaftTrial(params, failure.seed, { ...answer, record: true });
     const trace = rerun.cluster.simulation.trace;
     const at = failure.timeMs ?? rerun.cluster.now;
     const fromMs = Math.max(0, at - windowMs);

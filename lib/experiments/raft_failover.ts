@@ -39,6 +39,9 @@ import type { Node, NodeContext, NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
 import { replayCommand } from "./cli_args.ts";
 import { defineExperiment } from "./experiment.ts";
+import type { ProgressSink } from "./progress.ts";
+import { sweep, type SweepRow } from "./sweep.ts";
+import { quantile } from "../viz/stats.ts";
 
 /** Zod schema of the `raft-failover` parameters. */
 export const RaftFailoverParamsSchema = z.strictObject({
@@ -292,3 +295,99 @@ export const raftFailover = defineExperiment({
   params: RaftFailoverParamsSchema,
   trial: (params, seed) => [simulateRaftFailover(params, seed).row],
 });
+
+/** Options of {@link figure16Rows}. */
+export interface Figure16Options {
+  /** Trials per range. Default 1,000, as in the paper. */
+  readonly trials?: number;
+  /** Trials for a range without randomness (min = max), whose runs go to the bound. Default 100, as in the paper. */
+  readonly noRandomnessTrials?: number;
+  /** The first seed. Default 1. */
+  readonly seed?: number;
+  /** Other parameters shared by every range (latency, disk, servers, ...). */
+  readonly params?: Partial<
+    Omit<RaftFailoverParams, "electionTimeoutMinMs" | "electionTimeoutMaxMs">
+  >;
+  /** Where to report progress; see `sweep`. */
+  readonly progress?: ProgressSink | boolean;
+}
+
+/**
+ * The rows of one graph of Figure 16: `raft-failover` over each of its timeout ranges
+ * (`top`: 150–150 to 150–300 ms; `bottom`: 12–24 to 150–300 ms), one row per trial.
+ *
+ * @example
+ * ```ts
+ * const rows = figure16Rows("top");
+ * cdf(rows.filter((r) => r.converged), { x: "downtimeMs", stroke: "range" });
+ * ```
+ */
+export function figure16Rows(
+  graph: "top" | "bottom",
+  options: Figure16Options = {},
+): SweepRow<RaftFailoverRow>[] {
+  const rows: SweepRow<RaftFailoverRow>[] = [];
+  for (const [min, max] of FIGURE_16_RANGES[graph]) {
+    const trials = min === max ? options.noRandomnessTrials ?? 100 : options.trials ?? 1000;
+    rows.push(...sweep(raftFailover, {
+      params: { ...options.params, electionTimeoutMinMs: min, electionTimeoutMaxMs: max },
+      seeds: trials,
+      seed: options.seed ?? 1,
+      ...(options.progress === undefined ? {} : { progress: options.progress }),
+    }));
+  }
+  return rows;
+}
+
+/** One range of Figure 16 in numbers. */
+export type FailoverSummaryRow = {
+  /** The election timeout range ("150–300"). */
+  readonly range: string;
+  /** Trials run. */
+  readonly trials: number;
+  /** Trials that elected a new leader within the bound. */
+  readonly converged: number;
+  /** Median downtime of those, in ms (null: none converged). */
+  readonly medianMs: number | null;
+  /** Mean downtime of those, in ms. */
+  readonly meanMs: number | null;
+  /** 99th percentile downtime of those, in ms. */
+  readonly p99Ms: number | null;
+  /** Longest downtime of those, in ms. */
+  readonly maxMs: number | null;
+  /** Split votes per trial, on average. */
+  readonly meanSplitVotes: number;
+};
+
+/**
+ * Figure 16 in numbers: per range, how many trials elected a leader in time, and the
+ * median, mean, 99th percentile and worst downtime among them, to set beside
+ * {@link RAFT_PAPER_FIGURE_16}.
+ *
+ * @example
+ * ```ts
+ * table(summarizeFailover(figure16Rows("bottom")));
+ * ```
+ */
+export function summarizeFailover(rows: readonly RaftFailoverRow[]): FailoverSummaryRow[] {
+  const groups = new Map<string, RaftFailoverRow[]>();
+  for (const row of rows) {
+    let group = groups.get(row.range);
+    if (group === undefined) groups.set(row.range, group = []);
+    group.push(row);
+  }
+  return [...groups].map(([range, group]) => {
+    const downtimes = group.filter((row) => row.converged).map((row) => row.downtimeMs!);
+    const some = downtimes.length > 0;
+    return {
+      range,
+      trials: group.length,
+      converged: downtimes.length,
+      medianMs: some ? quantile(downtimes, 0.5) : null,
+      meanMs: some ? downtimes.reduce((a, b) => a + b, 0) / downtimes.length : null,
+      p99Ms: some ? quantile(downtimes, 0.99) : null,
+      maxMs: some ? Math.max(...downtimes) : null,
+      meanSplitVotes: group.reduce((sum, row) => sum + row.splitVotes, 0) / group.length,
+    };
+  });
+}

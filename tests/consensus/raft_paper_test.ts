@@ -4,7 +4,7 @@
  * context: the test delivers messages, fires timers and reads what the server sent.
  */
 import assert from "node:assert/strict";
-import { noopEntry, readRaftState, writeRaftState } from "../../lib/mod.ts";
+import { majorityCommitIndex, noopEntry, readRaftState, writeRaftState } from "../../lib/mod.ts";
 import { elect, ofType, server, write } from "./helpers.ts";
 
 const THREE = ["n1", "n2", "n3"];
@@ -532,4 +532,39 @@ Deno.test("Figure 2: with forgetVotedFor (unsafe), a restarted server votes twic
   });
   const [reply] = ofType(restarted.ctx.take(), "RequestVoteReply");
   assert.equal(reply?.message.granted, true);
+});
+
+Deno.test("§5.3 majorityCommitIndex: the highest index on a majority, of the current term", () => {
+  const terms = [1, 1, 2, 2, 3];
+  const input = {
+    matchIndexes: [5, 5, 3, 2, 1],
+    termAt: (i: number) => terms[i - 1] ?? 0,
+    commitIndex: 1,
+    majority: 3,
+  };
+  assert.equal(majorityCommitIndex({ ...input, currentTerm: 2 }), 3);
+  assert.equal(majorityCommitIndex({ ...input, currentTerm: 3 }), 1, "§5.4.2: index 3 waits");
+  assert.equal(majorityCommitIndex({ ...input, matchIndexes: [5, 5, 5, 1, 1], currentTerm: 3 }), 5);
+});
+
+Deno.test("a commit rule plugged into a leader decides its commit index, and a bad answer throws", () => {
+  const { node, ctx } = server("n1", THREE, { commitRule: () => 0 });
+  elect(node, ctx);
+  node.onMessage("n2", {
+    type: "AppendEntriesReply",
+    term: 1,
+    success: true,
+    matchIndex: 1,
+    conflictIndex: 0,
+    conflictTerm: 0,
+    round: 0,
+  });
+  assert.equal(node.commitIndex, 0, "a rule that never commits");
+  const bad = server("n1", THREE, { commitRule: () => 7 });
+  assert.throws(
+    () => elect(bad.node, bad.ctx),
+    new RangeError(
+      "Cannot advance the commit index of n1: the commit rule returned 7, expected a whole number from 0 to 1",
+    ),
+  );
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   electionScenario,
   figure8Scenario,
+  historyBars,
   partitionedLeaderScenario,
   reelectionScenario,
   spaceTimeRows,
@@ -92,6 +93,8 @@ Deno.test("staleReadScenario: a local read by a deposed leader is caught by the 
   const evidence = run.linearizability.evidence!;
   assert.equal(evidence.operation.f, "read");
   assert.equal(evidence.value, 2, "the register holds 2 when the read of 1 must take effect");
+  const bars = historyBars(run.history, { evidence }).html;
+  assert.match(bars, /read → 1/);
 });
 
 Deno.test("staleReadScenario: ReadIndex and log reads leave the deposed leader's read unanswered", () => {

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import {
+  checkCommitRule,
   checkUpToDateRule,
   RaftExerciseResult,
+  referenceCommitRule,
   referenceUpToDateRule,
+  wrongCommitRule,
   wrongUpToDateRule,
 } from "../../lib/mod.ts";
 
@@ -26,7 +29,7 @@ Deno.test("checkUpToDateRule catches a length-only rule with the seed, the invar
     invariant: "leader completeness",
   });
   const text = String(result);
-  assert.match(text, /disagrees with §5\.4\.1 on 2 of 7 cases/);
+  assert.match(text, /disagrees with the paper on 2 of 7 cases/);
   assert.match(text, /The fault sweep failed on run 6 of 200/);
   assert.match(result.diagram?.html ?? "", /^<figure/);
   assert.match(result.diagram?.html ?? "", /RequestVote/);
@@ -61,4 +64,29 @@ Deno.test("checkUpToDateRule never throws: a non-function or a throwing rule fai
   assert.equal(throwing.passed, false);
   assert.match(String(throwing), /threw not yet/);
   assert.equal(throwing.failure?.kind, "node-exception");
+});
+
+Deno.test("checkCommitRule accepts the §5.3/§5.4.2 rule after a clean Figure 8 sweep", () => {
+  const result = checkCommitRule(referenceCommitRule);
+  assert.equal(result.passed, true);
+  assert.match(String(result), /✓ 100 runs under random faults/);
+});
+
+Deno.test("checkCommitRule catches Figure 8's rule: counting replicas of an old entry", () => {
+  const result = checkCommitRule(wrongCommitRule);
+  assert.equal(result.passed, false);
+  assert.equal(result.failure?.seed, 64);
+  assert.equal(result.failure?.invariant, "leader completeness");
+  const text = String(result);
+  assert.match(text, /disagrees with the paper on 1 of 6 cases/);
+  assert.match(text, /of an earlier term: it waits/);
+  assert.doesNotMatch(text, /deno task exp run/, "the CLI would replay the built-in rule");
+  assert.match(result.diagram?.html ?? "", /AppendEntries/);
+});
+
+Deno.test("checkCommitRule reports a rule that returns a fraction as a thrown handler", () => {
+  const result = checkCommitRule(() => 2.5, { seeds: 2 });
+  assert.equal(result.passed, false);
+  assert.equal(result.failure?.kind, "node-exception");
+  assert.match(String(result), /must return a whole number/);
 });

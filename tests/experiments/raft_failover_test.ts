@@ -7,12 +7,14 @@
  */
 import assert from "node:assert/strict";
 import {
+  figure16Rows,
   FIGURE_16_RANGES,
   quantile,
   raftFailover,
   type RaftFailoverRow,
   simulateRaftFailover,
   spaceTimeRows,
+  summarizeFailover,
 } from "../../lib/mod.ts";
 
 function trials(min: number, max: number, count: number): RaftFailoverRow[] {
@@ -85,4 +87,25 @@ Deno.test("raft-failover: a recorded trial shows the heartbeats, the crash and t
     run.simulation.config.replay ?? "",
     /^deno task exp run raft-failover --seed 4$/,
   );
+});
+
+Deno.test("figure16Rows runs each range of a graph, and summarizeFailover puts it in numbers", () => {
+  const rows = figure16Rows("bottom", { trials: 20, progress: false });
+  assert.equal(rows.length, 5 * 20);
+  const summary = summarizeFailover(rows);
+  assert.deepEqual(summary.map((s) => s.range), ["12–24", "25–50", "50–100", "100–200", "150–300"]);
+  for (const s of summary) {
+    assert.equal(s.trials, 20);
+    assert.equal(s.converged, 20);
+    assert.ok(s.medianMs! <= s.p99Ms! && s.p99Ms! <= s.maxMs!);
+  }
+  const top = summarizeFailover(
+    figure16Rows("top", { trials: 5, noRandomnessTrials: 2, progress: false }),
+  );
+  assert.deepEqual([top[0]?.range, top[0]?.trials, top[0]?.converged, top[0]?.medianMs], [
+    "150–150",
+    2,
+    0,
+    null,
+  ]);
 });
