@@ -473,7 +473,7 @@ export class Simulation<M extends Message = Message> {
     this.#now = Math.max(this.#now, Math.min(limit, this.#queue.peek()?.time ?? limit));
     const what = options.description ?? "the condition";
     const why = options.explain ? `: ${options.explain()}` : "";
-    throw this.#fail("liveness", `Cannot reach ${what} within ${limit} ms${why}`);
+    throw this.#fail("liveness", `Cannot reach ${what} within ${formatMs(limit)} ms${why}`);
   }
 
   /**
@@ -484,9 +484,13 @@ export class Simulation<M extends Message = Message> {
     this.#prepare();
     const limit = this.#limit(options);
     this.#loop(limit, undefined);
-    if (this.#queue.size === 0) return this.#now;
+    // Cancelled timers beyond the bound stay queued until their time, but wait for nothing.
     const pending = this.#pendingSummary();
-    throw this.#fail("liveness", `Cannot reach quiet within ${limit} ms: ${pending} still pending`);
+    if (pending === "") return this.#now;
+    throw this.#fail(
+      "liveness",
+      `Cannot reach quiet within ${formatMs(limit)} ms: ${pending} still pending`,
+    );
   }
 
   /** Processes the single next event, if any. Returns false when nothing is pending. */
@@ -999,6 +1003,7 @@ export class Simulation<M extends Message = Message> {
     }
   }
 
+  /** What is still queued, in words ("2 messages and 1 timer"); "" when nothing live is. */
   #pendingSummary(): string {
     let messages = 0, timers = 0, other = 0;
     for (const event of this.#queue.items()) {
@@ -1007,7 +1012,16 @@ export class Simulation<M extends Message = Message> {
       else if (event.kind === TIMER) timers++;
       else other++;
     }
-    return `${messages} messages, ${timers} timers and ${other} other events`;
+    const parts = [
+      [messages, "message"],
+      [timers, "timer"],
+      [other, "other event"],
+    ] as const;
+    const named = parts.filter(([count]) => count > 0)
+      .map(([count, noun]) => `${count} ${noun}${count === 1 ? "" : "s"}`);
+    return named.length <= 1
+      ? named.join("")
+      : `${named.slice(0, -1).join(", ")} and ${named[named.length - 1]}`;
   }
 
   #misuse(message: string): Error {
@@ -1032,4 +1046,9 @@ export class Simulation<M extends Message = Message> {
     if (kind === "node-exception") this.#failure = error;
     return error;
   }
+}
+
+/** A time for a message: at most three decimals, no float noise ("7439.819"). */
+function formatMs(ms: number): string {
+  return String(Math.round(ms * 1000) / 1000);
 }

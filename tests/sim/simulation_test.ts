@@ -346,7 +346,7 @@ Deno.test("Simulation.runUntilQuiet returns when nothing is pending and fails at
     assert.equal(error.kind, "liveness");
     assert.match(
       error.message,
-      /^Cannot reach quiet within 95 ms: 0 messages, 1 timers and 0 other events still pending/,
+      /^Cannot reach quiet within 95 ms: 1 timer still pending/,
     );
     return true;
   });
@@ -608,4 +608,21 @@ Deno.test("Simulation.addNode during a run starts the node at the current virtua
     43,
   ]]);
   assert.ok(contexts.get("a")?.nodeIds.includes("late"));
+});
+
+Deno.test("Simulation liveness errors round the bound to three decimals", () => {
+  const sim = new Simulation({ seed: 5 });
+  sim.runFor(0.1 + 0.2); // now = 0.30000000000000004
+  assert.throws(() => sim.runUntilTrue(() => false, { withinMs: 7439.519 }), {
+    message: /^Cannot reach the condition within 7439\.819 ms\n/,
+  });
+});
+
+Deno.test("Simulation.runUntilQuiet ignores cancelled timers beyond its bound", () => {
+  const sim = new Simulation({ seed: 1 });
+  sim.addNode("n1", (ctx) => ({
+    start: () => ctx.cancelTimer(ctx.setTimer(1000, "never")),
+    onMessage: () => {},
+  }));
+  assert.equal(sim.runUntilQuiet({ untilMs: 10 }), 0);
 });
