@@ -145,8 +145,6 @@ class NodeSlot<M extends Message> {
   status = UP;
   incarnation = 0;
   instance: Node<M, unknown> | undefined;
-  /** Flipped when the incarnation dies, so its context stops acting. */
-  alive = { value: false };
   readonly timers = new Map<number, SimEvent>();
   deferred: SimEvent[] = [];
   readonly storage = new MemoryStorage();
@@ -748,7 +746,9 @@ export class Simulation<M extends Message = Message> {
   }
 
   #contextFor(slot: NodeSlot<M>): NodeContext<M, unknown> {
-    const alive = slot.alive;
+    // This incarnation's calls act only while it lives: a crash or a restart silences them.
+    const incarnation = slot.incarnation;
+    const alive = () => slot.incarnation === incarnation && slot.status !== CRASHED;
     const nodeIds = this.#nodeIds;
     // Computed on first use (a peer list per node is a million entries for a thousand
     // nodes) and again only when nodes have been added since.
@@ -773,14 +773,14 @@ export class Simulation<M extends Message = Message> {
       storage: slot.storage,
       now: () => slot.clock.read(this.#now),
       send: (to, message) => {
-        if (alive.value) this.#send(slot, to, message);
+        if (alive()) this.#send(slot, to, message);
       },
-      setTimer: (delayMs, payload) => alive.value ? this.#setTimer(slot, delayMs, payload) : -1,
+      setTimer: (delayMs, payload) => alive() ? this.#setTimer(slot, delayMs, payload) : -1,
       cancelTimer: (id) => {
-        if (alive.value) this.#cancelTimer(slot, id);
+        if (alive()) this.#cancelTimer(slot, id);
       },
       log: (text, data) => {
-        if (alive.value && this.#tracing) {
+        if (alive() && this.#tracing) {
           this.#emit({
             kind: "note",
             t: this.#now,
@@ -798,7 +798,6 @@ export class Simulation<M extends Message = Message> {
   #boot(slot: NodeSlot<M>, why: "start" | "restart"): void {
     slot.incarnation++;
     slot.status = UP;
-    slot.alive = { value: true };
     const context = this.#contextFor(slot);
     if (why === "start") {
       this.#emit({ kind: "start", t: this.#now, node: slot.id, incarnation: slot.incarnation });
@@ -811,7 +810,6 @@ export class Simulation<M extends Message = Message> {
 
   #kill(slot: NodeSlot<M>): void {
     slot.status = CRASHED;
-    slot.alive.value = false;
     slot.instance = undefined;
     for (const event of slot.timers.values()) event.cancelled = true;
     slot.timers.clear();
