@@ -215,9 +215,7 @@ export function logSteps(steps: readonly LogStep[], options: LogStepsOptions = {
   const panelPx = STEP_ROW_PX * Math.max(1, nodes.length);
   const labels = steps.map((step, i) => ({
     step: i,
-    text: step.atMs === undefined
-      ? step.text
-      : `${step.text} (${Number(step.atMs.toFixed(1))} ms)`,
+    text: step.atMs === undefined ? step.text : `${step.text} (${Number(step.atMs.toFixed(1))} ms)`,
   }));
   const crashed = steps.flatMap((step, i) =>
     [...new Set(step.logs.filter((row) => !row.up).map((row) => row.node))]
