@@ -157,3 +157,155 @@ function label(row: RaftLogRow): string {
   return `${row.node}[${row.index}] term ${row.term}: ${row.command}` +
     (row.committed ? " (committed)" : " (not committed)") + (row.up ? "" : " (crashed)");
 }
+
+/** One moment of a story told in logs: what happened, and every server's log then. */
+export interface LogStep {
+  /** What happened, in words; drawn above the step's logs. */
+  readonly text: string;
+  /** Every server's log at that moment (see {@link clusterLogRows}). */
+  readonly logs: readonly RaftLogRow[];
+  /** When, in ms; when given it is written after the text. */
+  readonly atMs?: number;
+}
+
+/** Options of {@link logSteps}. */
+export interface LogStepsOptions {
+  /** Servers top to bottom in every step. Default: as they first appear in the rows. */
+  readonly nodes?: readonly NodeId[];
+  /** Title above the figure. */
+  readonly title?: string;
+  /** Caption under the figure. */
+  readonly caption?: string;
+  /** Width in pixels (the step texts use it; the boxes keep their size). Default 720. */
+  readonly width?: number;
+}
+
+const STEP_BOX_PX = 56;
+const STEP_ROW_PX = 26;
+// Room above each panel for its text: two lines of 12 px type.
+const STEP_TEXT_PX = 40;
+const STEP_FONT_PX = 12;
+
+/**
+ * A story in logs: one panel per step, top to bottom, each with its text above it and a
+ * row per server, one box per entry, coloured and numbered by term: filled when the
+ * server counts the entry committed, hollow and dashed when it only stores it. A server
+ * that is crashed at a step has its boxes faded and its row marked "crashed" (its log
+ * then is what its disk holds). Every panel has the same columns, so an entry that
+ * changes between steps changes in place; the log indexes are written under the last
+ * panel.
+ *
+ * @example
+ * ```ts
+ * const run = figure8Scenario({ commitRule: "unsafe" });
+ * logSteps(run.steps, { nodes: ["S1", "S2", "S3", "S4", "S5"] });
+ * ```
+ */
+export function logSteps(steps: readonly LogStep[], options: LogStepsOptions = {}): Figure {
+  if (steps.length === 0) {
+    throw new RangeError("Cannot draw log steps: steps must hold at least one step");
+  }
+  const rows = steps.flatMap((step, i) => step.logs.map((row) => ({ ...row, step: i })));
+  const nodes = options.nodes ?? [...new Set(rows.map((row) => row.node))];
+  const last = rows.reduce((max, row) => Math.max(max, row.index), 1);
+  const terms = [...new Set(rows.map((row) => row.term))].sort((a, b) => a - b);
+  const indices = Array.from({ length: last }, (_, i) => i + 1);
+  const marginLeft = 50;
+  const width = Math.max(options.width ?? 720, marginLeft + STEP_BOX_PX * last + 80);
+  const panelPx = STEP_ROW_PX * Math.max(1, nodes.length);
+  const labels = steps.map((step, i) => ({
+    step: i,
+    text: step.atMs === undefined ? step.text : `${step.text} (${Number(step.atMs.toFixed(1))} ms)`,
+  }));
+  const crashed = steps.flatMap((step, i) =>
+    [...new Set(step.logs.filter((row) => !row.up).map((row) => row.node))]
+      .map((node) => ({ step: i, node }))
+  );
+  const committed = rows.filter((row) => row.committed);
+  const stored = rows.filter((row) => !row.committed);
+  const faded = (row: RaftLogRow) => (row.up ? 1 : 0.4);
+  const at = { x: "index", y: "node", fy: "step" } as const;
+  const element = Plot.plot({
+    document: plotDocument(),
+    width,
+    height: 40 + steps.length * (panelPx + STEP_TEXT_PX),
+    marginLeft,
+    marginTop: STEP_TEXT_PX,
+    marginBottom: 40,
+    ...(options.title === undefined ? {} : { title: options.title }),
+    ...(options.caption === undefined ? {} : { caption: options.caption }),
+    x: {
+      domain: indices,
+      range: [marginLeft, marginLeft + STEP_BOX_PX * last],
+      label: "log index",
+      labelAnchor: "left",
+      axis: "bottom",
+    },
+    y: { domain: [...nodes], label: null },
+    fy: {
+      domain: labels.map((label) => label.step),
+      axis: null,
+      padding: STEP_TEXT_PX / (panelPx + STEP_TEXT_PX),
+    },
+    color: {
+      type: "categorical",
+      domain: terms,
+      legend: terms.length > 0,
+      tickFormat: (term: number) => `term ${term}`,
+    },
+    marks: [
+      Plot.cell(committed, {
+        ...at,
+        fill: "term",
+        fillOpacity: faded,
+        strokeOpacity: faded,
+        stroke: "#1f2328",
+        strokeWidth: 1.5,
+        inset: 2,
+        title: label,
+      }),
+      Plot.cell(stored, {
+        ...at,
+        fill: "white",
+        stroke: "term",
+        strokeOpacity: faded,
+        strokeWidth: 2,
+        strokeDasharray: "4,2",
+        inset: 3,
+        title: label,
+      }),
+      Plot.text(committed, { ...at, text: "term", fill: "white", fontWeight: "bold" }),
+      Plot.text(stored, {
+        ...at,
+        text: "term",
+        fill: "term",
+        fillOpacity: faded,
+        fontWeight: "bold",
+      }),
+      Plot.text(crashed, {
+        y: "node",
+        fy: "step",
+        text: () => "crashed",
+        frameAnchor: "left",
+        textAnchor: "start",
+        dx: STEP_BOX_PX * last + 8,
+        fill: "#d94c4c",
+        fontWeight: "bold",
+      }),
+      Plot.text(labels, {
+        fy: "step",
+        text: "text",
+        frameAnchor: "top-left",
+        textAnchor: "start",
+        lineAnchor: "bottom",
+        dx: -marginLeft + 4,
+        dy: -6,
+        // In ems; Plot measures text only roughly, so leave a margin.
+        lineWidth: (width - 120) / STEP_FONT_PX,
+        fontWeight: "bold",
+        fontSize: STEP_FONT_PX,
+      }),
+    ],
+  }) as DomElement;
+  return new Figure(element);
+}

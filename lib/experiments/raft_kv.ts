@@ -29,7 +29,7 @@ export const raftKv: Experiment<typeof RaftKvParamsSchema, RaftKvRow> = defineEx
     "unknown operations, throughput, median and 99th percentile latency, elections, the " +
     "time to commit again after the last fault, any broken invariant, and whether the " +
     "history is linearizable.",
-  chapter: "04_consensus_raft",
+  chapter: "05_raft_log_replication",
   params: RaftKvParamsSchema,
   trial: (params, seed) => [runRaftTrial(params, seed).row],
 });
