@@ -7,9 +7,19 @@
  *
  * @module
  */
+import { z } from "zod";
 
 /** A value held under a key; null means "never written". */
 export type KvValue = number | string | null;
+
+const kvValue = z.union([z.number(), z.string(), z.null()]);
+
+/** Zod schema of a {@link KvOperation}. */
+export const KvOperationSchema = z.discriminatedUnion("f", [
+  z.strictObject({ f: z.literal("read"), key: z.string() }),
+  z.strictObject({ f: z.literal("write"), key: z.string(), value: kvValue }),
+  z.strictObject({ f: z.literal("cas"), key: z.string(), expected: kvValue, value: kvValue }),
+]);
 
 /** An operation on the key-value map, named after the Jepsen history functions. */
 export type KvOperation =

@@ -13,7 +13,7 @@ import { integerAtLeast, nodeIdField, parseConfig, positiveMs } from "../config/
 import { nonNegativeMs, probability } from "../config/mod.ts";
 import { HistoryRecorder } from "../history/recorder.ts";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.ts";
-import type { KvOperation, KvValue } from "./kv_store.ts";
+import { type KvOperation, KvOperationSchema, type KvValue } from "./kv_store.ts";
 import type { ClientReplyMessage, RaftMessage } from "./raft.ts";
 
 /** How one operation of a client ended. Times are on the client's clock, in ms. */
@@ -166,9 +166,11 @@ export class RaftClient implements Node<RaftMessage, RaftClientTimer> {
 
   /**
    * Issues `op` now (to `options.to` first, if given) and returns its sequence number.
-   * Throws a RangeError while another operation is in progress.
+   * Throws a ConfigError naming the field of a malformed operation ("op.expected: is
+   * required"), and a RangeError while another operation is in progress.
    */
   submit(op: KvOperation, options: { readonly to?: NodeId } = {}): number {
+    parseConfig(KvOperationSchema, op, "op");
     if (this.#pending !== undefined) {
       throw new RangeError(
         `Cannot submit ${op.f} on ${this.id}: operation ${this.#pending.seq} is in progress`,

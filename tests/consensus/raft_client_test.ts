@@ -81,3 +81,16 @@ Deno.test("RaftClient refuses a second operation while one is in progress", () =
     new RangeError("Cannot submit read on c1: operation 1 is in progress"),
   );
 });
+
+Deno.test("RaftClient refuses a malformed operation, naming the field", () => {
+  const cluster = new RaftCluster({ seed: 3, servers: 3, clients: 1 });
+  cluster.runUntilLeader();
+  assert.throws(
+    () => cluster.submit("c1", { f: "cas", key: "x", value: [2, 3] } as never),
+    { name: "ConfigError", message: /^op\.expected: is required/m },
+  );
+  assert.throws(
+    () => cluster.submit("c1", { f: "delete", key: "x" } as never),
+    { name: "ConfigError", message: /^op\.f: must be one of "read", "write", "cas"/ },
+  );
+});
