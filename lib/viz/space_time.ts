@@ -14,7 +14,13 @@ import * as Plot from "@observablehq/plot";
 import { z } from "zod";
 import { integerAtLeast, nodeIdField, nonNegativeMs, parseConfig } from "../config/mod.ts";
 import type { NodeId } from "../sim/node.ts";
-import { describeMessage, type DropReason, type Trace, type TraceRecord } from "../sim/trace.ts";
+import {
+  describeMessage,
+  type DropReason,
+  type MessageRow,
+  type Trace,
+  type TraceRecord,
+} from "../sim/trace.ts";
 import { type DomElement, plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
 
@@ -72,26 +78,11 @@ export interface LaneRow {
   readonly startMs: number | undefined;
 }
 
-/** A message copy as drawn: a delivered arrow or a dropped, cut-short line. */
-export interface SpaceTimeMessageRow {
-  /** The message's id in the trace (copies share it). */
-  readonly msgId: number;
-  /** 0 for the original, 1 for a network duplicate. */
-  readonly copy: number;
-  /** The sender. */
-  readonly from: NodeId;
-  /** The destination. */
-  readonly to: NodeId;
-  /** The message's type (its colour). */
-  readonly type: string;
-  /** When it was sent (ms). */
-  readonly sentAt: number;
-  /** When it was delivered or dropped (ms). */
-  readonly endAt: number;
-  /** True for a delivery, false for a drop. */
-  readonly delivered: boolean;
-  /** Why it was dropped, for drops. */
-  readonly reason?: DropReason;
+/**
+ * A message copy as drawn: a delivered arrow or a dropped, cut-short line. Its trace
+ * fields are the trace's own message row (see `Trace.messages`), less the latency.
+ */
+export interface SpaceTimeMessageRow extends Omit<MessageRow, "latencyMs"> {
   /** Lane of the sender. */
   readonly fromLane: number;
   /** Lane of the receiver. */
