@@ -9,8 +9,9 @@
 import * as Plot from "@observablehq/plot";
 import type { NodeId } from "../sim/node.ts";
 import type { Trace, TraceRecord } from "../sim/trace.ts";
-import { type DomElement, plotDocument } from "../viz/dom.ts";
+import type { DomElement } from "../viz/dom.ts";
 import type { Figure } from "../viz/figure.ts";
+import { symbolKey } from "../viz/symbol_key.ts";
 import { spaceTimeDiagram, type SpaceTimeOptions, spaceTimeRows } from "../viz/space_time.ts";
 import type { CausalEvent, HappenedBefore } from "./happened_before.ts";
 
@@ -73,7 +74,6 @@ const SLOT_PX = 11;
 /** Vertical step between their labels, in pixels. */
 const LABEL_PX = 11;
 const HIGHLIGHT = "#d62728";
-const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
 
 /**
  * The rows {@link causalDiagram} draws: one per event, on the lanes of `nodes`.
@@ -247,36 +247,13 @@ function checkEvent(truth: HappenedBefore, index: number, action: string): void 
 
 /** A row of coloured dots under the title saying what each colour means. */
 function addFocusKey(element: DomElement): void {
-  const document = plotDocument();
-  const key = document.createElement("div");
-  key.setAttribute(
-    "style",
-    "display:flex;flex-wrap:wrap;align-items:center;gap:0 1.2em;min-height:22px;" +
-      "font-family:system-ui,sans-serif;font-size:11px;margin-bottom:0.5em",
+  const key = symbolKey(
+    (["focus", "past", "concurrent", "future"] as const).map((relation) => ({
+      shapes: [["circle", { cx: "6", cy: "6", r: "5", fill: RELATION_COLOURS[relation] }]],
+      text: RELATION_WORDS[relation],
+    })),
+    { label: "event key", sizePx: 12 },
   );
-  key.setAttribute("aria-label", "event key");
-  for (const relation of ["focus", "past", "concurrent", "future"] as const) {
-    const item = document.createElement("span");
-    item.setAttribute("style", "display:inline-flex;align-items:center");
-    const svg = document.createElementNS(SVG_NAMESPACE, "svg");
-    svg.setAttribute("width", "12");
-    svg.setAttribute("height", "12");
-    svg.setAttribute("style", "margin-right:0.4em");
-    const dot = document.createElementNS(SVG_NAMESPACE, "circle");
-    for (
-      const [name, value] of Object.entries({
-        cx: "6",
-        cy: "6",
-        r: "5",
-        fill: RELATION_COLOURS[relation],
-      })
-    ) {
-      dot.setAttribute(name, value);
-    }
-    svg.append(dot);
-    item.append(svg, RELATION_WORDS[relation]);
-    key.append(item);
-  }
   const parent = element as DomElement & {
     insertBefore(node: DomElement, before: DomElement | null): void;
   };

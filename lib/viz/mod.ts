@@ -16,3 +16,4 @@ export * from "./figure.ts";
 export * from "./space_time.ts";
 export * from "./charts.ts";
 export * from "./stats.ts";
+export * from "./symbol_key.ts";

@@ -23,6 +23,7 @@ import {
 } from "../sim/trace.ts";
 import { type DomElement, plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
+import { type KeyShape, symbolKey } from "./symbol_key.ts";
 
 /** Zod schema of the options of {@link spaceTimeRows}. */
 export const SpaceTimeRowsOptionsSchema = z.strictObject({
@@ -188,7 +189,6 @@ const PARTITION_TEXT = "#3f51a8";
 const NOTE_FILL = "#555555";
 const INTERVAL_OPACITY = 0.35;
 const PARTITION_OPACITY = 0.13;
-const SVG_NAMESPACE = "http://www.w3.org/2000/svg";
 
 /**
  * The tidy rows a space-time diagram draws: lanes, delivered and dropped messages with
@@ -709,7 +709,7 @@ function describeLinks(links: readonly (readonly [NodeId, NodeId])[]): string {
   return parts.join(", ");
 }
 
-type Shape = readonly [tag: string, attributes: Readonly<Record<string, string>>];
+type Shape = KeyShape;
 
 /** A key for what the colour legend does not explain: shading, drops and notes. */
 function faultKey(rows: SpaceTimeRows): DomElement | undefined {
@@ -737,30 +737,7 @@ function faultKey(rows: SpaceTimeRows): DomElement | undefined {
     items.push([[["path", { d: "M7.5,2L13,7.5L7.5,13L2,7.5Z", fill: NOTE_FILL }]], "note"]);
   }
   if (items.length === 0) return undefined;
-  const document = plotDocument();
-  const key = document.createElement("div");
-  key.setAttribute(
-    "style",
-    "display:flex;flex-wrap:wrap;align-items:center;gap:0 1em;min-height:22px;" +
-      "font-family:system-ui,sans-serif;font-size:10px;margin-bottom:0.5em",
-  );
-  key.setAttribute("aria-label", "fault key");
-  for (const [shapes, text] of items) {
-    const item = document.createElement("span");
-    item.setAttribute("style", "display:inline-flex;align-items:center");
-    const svg = document.createElementNS(SVG_NAMESPACE, "svg");
-    svg.setAttribute("width", "15");
-    svg.setAttribute("height", "15");
-    svg.setAttribute("style", "margin-right:0.5em;overflow:visible");
-    for (const [tag, attributes] of shapes) {
-      const shape = document.createElementNS(SVG_NAMESPACE, tag);
-      for (const [name, value] of Object.entries(attributes)) shape.setAttribute(name, value);
-      svg.append(shape);
-    }
-    item.append(svg, text);
-    key.append(item);
-  }
-  return key;
+  return symbolKey(items.map(([shapes, text]) => ({ shapes, text })), { label: "fault key" });
 }
 
 /** A time in ms for labels: at most three decimals, no trailing zeros. */
