@@ -2,24 +2,11 @@
 import assert from "node:assert/strict";
 import { historyToJson } from "../../lib/history/mod.ts";
 import { parseArgs } from "../../tools/check_history.ts";
+import { runTool, type ToolRun } from "../run_tool.ts";
 import { etcdDataDir, h } from "./helpers.ts";
 
-const root = new URL("../../", import.meta.url);
-const decoder = new TextDecoder();
-
-async function checkHistory(...args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "tools/check_history.ts", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function checkHistory(...args: string[]): Promise<ToolRun> {
+  return runTool("tools/check_history.ts", args, { permissions: ["--allow-read"] });
 }
 
 /** Writes each history to a temporary file; returns the paths and a cleanup. */

@@ -9,32 +9,11 @@ import {
 } from "../../lib/experiments/mod.ts";
 import { type Message, Simulation } from "../../lib/sim/mod.ts";
 import { type CliIo, runCli } from "../../tools/exp.ts";
-
-const root = new URL("../../", import.meta.url);
-const decoder = new TextDecoder();
-
-interface Result {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly bytes: Uint8Array;
-}
+import { runTool, type ToolRun } from "../run_tool.ts";
 
 /** Runs `deno run -A tools/exp.ts ...args` as a separate process. */
-async function exp(...args: string[]): Promise<Result> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "tools/exp.ts", ...args],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-    bytes: output.stdout,
-  };
+function exp(...args: string[]): Promise<ToolRun> {
+  return runTool("tools/exp.ts", args);
 }
 
 Deno.test("exp list prints one experiment per line: name, a tab, title", async () => {

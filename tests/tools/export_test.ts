@@ -3,16 +3,12 @@ import { join } from "node:path";
 import { countSvgElements, findRemoteResources } from "../../tools/html_page.ts";
 import { ExportUsageError, parseExportArgs, selectChapters } from "../../tools/export.ts";
 import { REPO_ROOT } from "../../tools/jupyter.ts";
+import { runTool, type ToolRun } from "../run_tool.ts";
 
 const FIXTURES = join(REPO_ROOT, "tests/fixtures/notebooks");
 
-async function exportCli(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(REPO_ROOT, "tools/export.ts"), ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+function exportCli(args: string[]): Promise<ToolRun> {
+  return runTool("tools/export.ts", args);
 }
 
 Deno.test("export writes a linked, self-contained page per chapter and an index", async () => {

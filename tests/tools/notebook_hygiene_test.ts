@@ -9,6 +9,7 @@ import {
   runHygiene,
 } from "../../tools/notebook_hygiene.ts";
 import type { Cell, Notebook } from "../../tools/notebook_json.ts";
+import { runTool } from "../run_tool.ts";
 
 const FIXTURES = new URL("../fixtures/notebooks/hygiene/", import.meta.url);
 const dirty = await Deno.readTextFile(new URL("dirty.ipynb", FIXTURES));
@@ -126,15 +127,9 @@ Deno.test("runHygiene reports unclean files when checking and rewrites them when
 });
 
 Deno.test("notebook_hygiene --check exits 1 on a dirty notebook and 0 on a clean one", async () => {
-  const script = new URL("../../tools/notebook_hygiene.ts", import.meta.url).pathname;
-  const run = (path: URL) =>
-    new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", script, "--check", path.pathname],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+  const run = (path: URL) => runTool("tools/notebook_hygiene.ts", ["--check", path.pathname]);
   const bad = await run(new URL("dirty.ipynb", FIXTURES));
   assert.equal(bad.code, 1);
-  assert.match(new TextDecoder().decode(bad.stderr), /deno task notebooks:clean/);
+  assert.match(bad.stderr, /deno task notebooks:clean/);
   assert.equal((await run(new URL("clean.ipynb", FIXTURES))).code, 0);
 });

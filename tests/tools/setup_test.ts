@@ -1,19 +1,14 @@
 import assert from "node:assert/strict";
-import { kernelSpecs, REPO_ROOT } from "../../tools/jupyter.ts";
+import { kernelSpecs } from "../../tools/jupyter.ts";
 import { ensureDenoKernel, runSetup } from "../../tools/setup.ts";
+import { runTool } from "../run_tool.ts";
 
 Deno.test("setup stops at once with install commands when Jupyter is missing", async () => {
   const emptyBin = await Deno.makeTempDir();
   try {
     const started = performance.now();
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "tools/setup.ts"],
-      cwd: REPO_ROOT,
-      env: { PATH: emptyBin },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
+    const output = await runTool("tools/setup.ts", [], { env: { PATH: emptyBin } });
+    const stderr = output.stderr;
     assert.equal(output.code, 1);
     assert.match(stderr, /^Cannot run the notebooks: Jupyter is not installed/);
     assert.match(stderr, /pip install nbconvert nbclient jupyter_client/);
