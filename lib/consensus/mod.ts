@@ -24,3 +24,4 @@ export * from "./raft_nemesis.ts";
 export * from "./raft_scenarios.ts";
 export * from "./raft_timeline.ts";
 export * from "./raft_trial.ts";
+export * from "./state_machine.ts";

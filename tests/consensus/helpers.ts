@@ -111,7 +111,7 @@ export function server(
 /** A kv write entry of `term`. */
 export function write(term: number, value: number, key = "x", seq = value): RaftEntry {
   const op: KvOperation = { f: "write", key, value };
-  return { term, command: { kind: "kv", clientId: "c1", seq, op } };
+  return { term, command: { kind: "command", clientId: "c1", seq, op } };
 }
 
 /** The messages of one type among `sent`. */
