@@ -74,6 +74,8 @@ export const RaftKvParamsSchema = z.strictObject({
   heartbeatIntervalMs: positiveMs().default(15).describe("Leader heartbeat interval, in ms"),
   diskWriteMs: nonNegativeMs().default(0)
     .describe("How long a durable write takes before the reply that depends on it, in ms"),
+  maxEntriesPerMessage: integerAtLeast(1).default(64)
+    .describe("Most log entries in one AppendEntries (small: followers catch up in steps)"),
   preVote: z.boolean().default(false).describe("Ask for pre-votes before an election"),
   reads: z.enum(["read-index", "log"]).default("read-index")
     .describe("How reads are made linearizable"),
@@ -246,6 +248,7 @@ export function runRaftTrial(
       electionTimeoutMaxMs: p.electionTimeoutMaxMs,
       heartbeatIntervalMs: p.heartbeatIntervalMs,
       diskWriteMs: p.diskWriteMs,
+      maxEntriesPerMessage: p.maxEntriesPerMessage,
       preVote: p.preVote,
       reads: p.reads,
       appendNoopOnElection: p.appendNoopOnElection,
@@ -413,6 +416,10 @@ function trialRow(
  *   and crashes aimed at leaders 25 times a second.
  * - `options`: three servers with pre-vote, reads through the log, no no-op on election,
  *   a slow disk and many duplicates.
+ * - `small-batches`: `leader-hunt` with one entry per AppendEntries, so a follower that
+ *   fell behind catches up in many steps, each ending before the leader's commit index:
+ *   the only way to exercise the follower's rule commitIndex = min(leaderCommit, last
+ *   new entry).
  */
 export const RAFT_FAULT_PROFILES: Readonly<Record<string, RaftKvParamsInput>> = {
   mixed: {},
@@ -448,6 +455,14 @@ export const RAFT_FAULT_PROFILES: Readonly<Record<string, RaftKvParamsInput>> = 
     faultsPerSecond: 8,
     duplicateProbability: 0.1,
     diskWriteMs: 2,
+  },
+  "small-batches": {
+    maxEntriesPerMessage: 1,
+    thinkMs: 50,
+    faultsPerSecond: 15,
+    meanFaultDurationMs: 150,
+    leaderTargetProbability: 0.9,
+    faultKinds: ["partition", "crash"],
   },
 };
 
