@@ -16,6 +16,7 @@
  */
 export * from "./invariants.ts";
 export * from "./kv_store.ts";
+export * from "./lock_service.ts";
 export * from "./raft.ts";
 export * from "./raft_client.ts";
 export * from "./raft_cluster.ts";
