@@ -81,6 +81,10 @@ export interface FollowerProgress {
  * they cannot change it (the state machine is handed out as is: read it, never change
  * it).
  *
+ * For another state machine, name its type and build it in the options, as in
+ * `new RaftNode<LockService>(ctx, { servers, stateMachine: () => new LockService() })`:
+ * without `stateMachine` a server runs the key-value store, whatever `S` says.
+ *
  * @example
  * ```ts
  * const servers = ["n1", "n2", "n3"];

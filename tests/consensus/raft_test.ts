@@ -4,6 +4,7 @@ import {
   ConfigError,
   KvStore,
   logIsAtLeastAsUpToDate,
+  MemoryStorage,
   parseRaftOptions,
   RaftCluster,
   RaftNode,
@@ -416,4 +417,38 @@ Deno.test("vote retries run on their own timer, stopped when the candidate wins 
   assert.equal(node.role, "follower");
   assert.equal(ctx.timer("heartbeat"), undefined);
   assert.equal(ctx.timer("vote-retry"), undefined);
+});
+
+Deno.test("parseRaftOptions refuses a stateMachine that is not a factory", () => {
+  assert.throws(
+    () => parseRaftOptions({ servers: ["n1"], stateMachine: new KvStore() as never }),
+    (error: unknown) =>
+      error instanceof ConfigError && error.issues[0]?.path === "raft.stateMachine" &&
+      /must be a function \(\) => StateMachine/.test(error.message),
+  );
+});
+
+Deno.test("each server incarnation builds a fresh state machine and replays its log into it", () => {
+  const built: KvStore[] = [];
+  const stateMachine = () => {
+    const store = new KvStore();
+    built.push(store);
+    return store;
+  };
+  const storage = new MemoryStorage();
+  const first = server("n1", ["n1"], { stateMachine }, { storage });
+  first.ctx.fire(first.node, "election");
+  first.node.onMessage("c1", {
+    type: "ClientRequest",
+    clientId: "c1",
+    seq: 1,
+    op: { f: "write", key: "x", value: 7 },
+  });
+  assert.equal(first.node.stateMachine.read("x"), 7);
+  const second = server("n1", ["n1"], { stateMachine }, { storage, incarnation: 2 });
+  assert.equal(built.length, 2);
+  assert.equal(second.node.stateMachine, built[1]);
+  assert.equal(second.node.stateMachine.read("x"), null, "nothing applied before a commit");
+  second.ctx.fire(second.node, "election");
+  assert.equal(second.node.stateMachine.read("x"), 7, "the log applied again");
 });
