@@ -157,6 +157,7 @@ export class RaftNode<S extends StateMachine<never, unknown> = KvStore>
     this.#observer = this.#options.observer;
     // The default state machine is the key-value store, whose types are the defaults of S.
     this.#machine = (this.#options.stateMachine?.() ?? new KvStore()) as S;
+    // The same object, seen through the command and result types S declares.
     this.#sessions = new ClientSessions(
       this.#machine as unknown as StateMachine<CommandOf<S>, ResultOf<S>>,
     );
@@ -838,7 +839,7 @@ export class RaftNode<S extends StateMachine<never, unknown> = KvStore>
       return;
     }
     const op = message.op;
-    if (this.#machine.isReadOnly?.(op as never) === true) {
+    if (this.#sessions.machine.isReadOnly?.(op) === true) {
       if (this.#options.unsafe.localReads) {
         // The bug: this server believes it leads, but a newer leader may have committed
         // writes it has not heard of.
@@ -894,7 +895,7 @@ export class RaftNode<S extends StateMachine<never, unknown> = KvStore>
 
   /** Answers a read-only command from this server's copy, outside the log and sessions. */
   #query(op: CommandOf<S>): ResultOf<S> {
-    return this.#machine.apply(op as never) as ResultOf<S>;
+    return this.#sessions.machine.apply(op);
   }
 
   /**
