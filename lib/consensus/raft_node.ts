@@ -332,7 +332,10 @@ export class RaftNode<S extends StateMachine<never, unknown> = KvStore>
     }
   }
 
-  /** Handles the election timeout, a leader's heartbeat tick, or a candidate's retry. */
+  /**
+   * Handles the election timeout, a leader's heartbeat tick or a candidate's vote retry,
+   * or sends the replies a finished disk write was holding back.
+   */
   onTimer(timer: RaftTimer, id: TimerId): void {
     if (timer.type === "disk-write") {
       for (const { to, message } of timer.messages) this.#ctx.send(to, message);
