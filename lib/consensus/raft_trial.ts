@@ -22,7 +22,7 @@ import {
   probability,
 } from "../config/mod.ts";
 import { checkLinearizable, type LinearizabilityResult } from "../check/linearizability.ts";
-import { replayCommand } from "../experiments/cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import type { History } from "../history/operation.ts";
 import { DistributionSchema } from "../sim/distributions.ts";
 import { SimulationError } from "../sim/errors.ts";

@@ -37,7 +37,7 @@ import { DistributionSchema } from "../sim/distributions.ts";
 import { SimulationError } from "../sim/errors.ts";
 import type { Node, NodeContext, NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
-import { replayCommand } from "./cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment } from "./experiment.ts";
 import type { ProgressSink } from "./progress.ts";
 import { sweep, type SweepRow } from "./sweep.ts";

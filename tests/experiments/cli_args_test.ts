@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { parseCliArgs, UsageError } from "../../lib/experiments/mod.ts";
 import {
   formatParamValue,
-  parseCliArgs,
   parseParamValue,
   replayCommand,
   shellQuote,
-  UsageError,
-} from "../../lib/experiments/mod.ts";
+} from "../../lib/testing/mod.ts";
 
 function usageError(args: string[]): string {
   try {
