@@ -9,15 +9,19 @@
 import { MemoryStorage, type Message, type NodeContext, type NodeId } from "../sim/node.ts";
 import { Random } from "../sim/random.ts";
 
-/** One message the node sent, with anything the context's `onSend` hook captured. */
-export interface FakeSent<M, Extra = undefined> {
-  /** The receiver. */
-  readonly to: NodeId;
-  /** The message. */
-  readonly message: M;
-  /** What `onSend` returned when it was sent (e.g. the node's durable state then). */
-  readonly extra: Extra;
-}
+/**
+ * One message the node sent, with whatever the context's `onSend` hook captured at that
+ * moment merged in (e.g. `durable`: the node's durable state, to check it was written
+ * before the message left).
+ */
+export type FakeSent<M, Capture extends object = Record<never, never>> =
+  & {
+    /** The receiver. */
+    readonly to: NodeId;
+    /** The message. */
+    readonly message: M;
+  }
+  & Readonly<Capture>;
 
 /** A timer the node has set and not cancelled. */
 export interface FakeTimer<T> {
@@ -31,8 +35,15 @@ export interface FakeTimer<T> {
   readonly payload: T;
 }
 
+/**
+ * Which pending timer to take: a predicate on the payload, or a name that matches a
+ * payload equal to it or whose `type` or `kind` field is it (`"election"` matches
+ * `{ type: "election" }`).
+ */
+export type TimerSelector<T> = string | ((payload: T) => boolean);
+
 /** Options of a {@link FakeContext}. */
-export interface FakeContextOptions<Extra> {
+export interface FakeContextOptions<Capture extends object = Record<never, never>> {
   /** Durable storage (share one between incarnations to test a restart). Default empty. */
   readonly storage?: MemoryStorage;
   /** Which incarnation this is. Default 1. */
@@ -41,11 +52,11 @@ export interface FakeContextOptions<Extra> {
   readonly seed?: number;
   /** The clock's time at the start, in ms. Default 0. */
   readonly timeMs?: number;
-  /** Captures something at each send (the durable state, to check it was written first). */
-  readonly onSend?: (context: FakeContext<Message, unknown, Extra>) => Extra;
+  /** Captures fields to store with each sent message (read from the context then). */
+  readonly onSend?: (context: NodeContext<Message, unknown>) => Capture;
 }
 
-/** The handlers {@link FakeContext.fire} calls. */
+/** What {@link FakeContext.fire} calls. */
 export interface TimerHandler<T> {
   /** The node's timer handler. */
   onTimer?(payload: T, id: number): void;
@@ -59,19 +70,22 @@ export interface TimerHandler<T> {
  * import { FakeContext } from "./fake_context.ts";
  *
  * type Ping = { readonly type: "ping" } | { readonly type: "pong" };
- * const ctx = new FakeContext<Ping, "tick">("n1", ["n1", "n2"]);
+ * const ctx = new FakeContext<Ping, { readonly type: "tick" }>("n1", ["n1", "n2"]);
  * const node = {
- *   start: () => ctx.setTimer(10, "tick"),
+ *   start: () => ctx.setTimer(10, { type: "tick" }),
  *   onMessage: () => {},
  *   onTimer: () => ctx.send("n2", { type: "ping" }),
  * };
  * node.start();
- * ctx.fire(node, (payload) => payload === "tick");
- * ctx.take().map((s) => s.message.type); // ["ping"]
+ * ctx.fire(node, "tick");
+ * ctx.take().map((sent) => sent.message.type); // ["ping"]
  * ```
  */
-export class FakeContext<M extends Message = Message, T = unknown, Extra = undefined>
-  implements NodeContext<M, T> {
+export class FakeContext<
+  M extends Message = Message,
+  T = unknown,
+  Capture extends object = Record<never, never>,
+> implements NodeContext<M, T> {
   /** {@inheritDoc NodeContext.id} */
   readonly id: NodeId;
   /** {@inheritDoc NodeContext.nodeIds} */
@@ -85,7 +99,7 @@ export class FakeContext<M extends Message = Message, T = unknown, Extra = undef
   /** {@inheritDoc NodeContext.storage} */
   readonly storage: MemoryStorage;
   /** Every message sent and not yet taken, in order. */
-  readonly sent: FakeSent<M, Extra>[] = [];
+  readonly sent: FakeSent<M, Capture>[] = [];
   /** Pending timers by handle. */
   readonly timers: Map<number, FakeTimer<T>> = new Map();
   /** Every trace note the node wrote. */
@@ -93,16 +107,17 @@ export class FakeContext<M extends Message = Message, T = unknown, Extra = undef
     [];
   /** The node's clock, in ms: set it to move time. */
   time: number;
-  readonly #onSend: ((context: FakeContext<Message, unknown, Extra>) => Extra) | undefined;
+  readonly #onSend: ((context: NodeContext<Message, unknown>) => Capture) | undefined;
   #nextTimer = 1;
 
   /** A context for node `id` among `nodeIds`. */
-  constructor(id: NodeId, nodeIds: readonly NodeId[], options: FakeContextOptions<Extra> = {}) {
-    if (!nodeIds.includes(id)) {
-      throw new RangeError(
-        `Cannot build a context for ${id}: it is not among ${nodeIds.join(", ")}`,
-      );
-    }
+  constructor(
+    id: NodeId,
+    nodeIds: readonly NodeId[],
+    options: FakeContextOptions<Capture> = {},
+  ) {
+    // `id` need not be among `nodeIds`: a test may check that a node refuses to start
+    // outside its cluster.
     this.id = id;
     this.nodeIds = [...nodeIds];
     this.peers = nodeIds.filter((other) => other !== id);
@@ -120,8 +135,8 @@ export class FakeContext<M extends Message = Message, T = unknown, Extra = undef
 
   /** {@inheritDoc NodeContext.send} */
   send(to: NodeId, message: M): void {
-    const extra = this.#onSend?.(this as unknown as FakeContext<Message, unknown, Extra>);
-    this.sent.push({ to, message, extra: extra as Extra });
+    const capture = this.#onSend?.(this as NodeContext<Message, unknown>);
+    this.sent.push({ ...capture, to, message } as FakeSent<M, Capture>);
   }
 
   /** {@inheritDoc NodeContext.setTimer} */
@@ -142,28 +157,38 @@ export class FakeContext<M extends Message = Message, T = unknown, Extra = undef
   }
 
   /** Takes (and forgets) what was sent so far. */
-  take(): FakeSent<M, Extra>[] {
+  take(): FakeSent<M, Capture>[] {
     return this.sent.splice(0);
   }
 
-  /** The first pending timer whose payload matches, or undefined. */
-  timer(matches: (payload: T) => boolean): FakeTimer<T> | undefined {
+  /** The first pending timer (in the order they were set) that `selector` picks, or undefined. */
+  timer(selector: TimerSelector<T>): FakeTimer<T> | undefined {
+    const matches = typeof selector === "function"
+      ? selector
+      : (payload: T) => named(payload, selector);
     for (const timer of this.timers.values()) if (matches(timer.payload)) return timer;
     return undefined;
   }
 
   /**
-   * Fires the first pending timer whose payload matches on `node`: forgets the timer and
-   * calls `node.onTimer` (the clock stays where the test set it). Throws if no pending
-   * timer matches.
+   * Fires the first pending timer that `selector` picks on `node`: forgets the timer and
+   * calls `node.onTimer` (the clock stays where the test set it). Throws if none matches.
    */
-  fire(node: TimerHandler<T>, matches: (payload: T) => boolean): FakeTimer<T> {
-    const timer = this.timer(matches);
+  fire(node: TimerHandler<T>, selector: TimerSelector<T>): FakeTimer<T> {
+    const timer = this.timer(selector);
     if (timer === undefined) {
-      throw new Error(`Cannot fire a timer on ${this.id}: no pending timer matches`);
+      const what = typeof selector === "string" ? `${selector} timer` : "timer that matches";
+      throw new Error(`Cannot fire a timer on ${this.id}: no pending ${what}`);
     }
     this.timers.delete(timer.id);
     node.onTimer?.(timer.payload, timer.id);
     return timer;
   }
+}
+
+function named(payload: unknown, name: string): boolean {
+  if (payload === name) return true;
+  if (typeof payload !== "object" || payload === null) return false;
+  const record = payload as { readonly type?: unknown; readonly kind?: unknown };
+  return record.type === name || record.kind === name;
 }

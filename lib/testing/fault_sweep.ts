@@ -25,7 +25,10 @@ export type FaultProfiles<Input> =
   | readonly Input[];
 
 /** Options of {@link faultSweep}. */
-export interface FaultSweepOptions<Input> {
+export interface FaultSweepOptions<
+  Input,
+  Result = TrialResult<unknown, unknown, unknown>,
+> {
   /** How many seeds (from `firstSeed`), or the seeds themselves. Default 100. */
   readonly seeds?: number | readonly number[];
   /** The first seed when `seeds` is a count. Default 1. */
@@ -44,7 +47,7 @@ export interface FaultSweepOptions<Input> {
   /** Fill each failure's excerpt by running it again, recording. Default true. */
   readonly excerpt?: boolean;
   /** Called after each trial (progress, collecting more than the row). */
-  readonly onTrial?: (result: TrialResult<unknown, unknown, unknown>, profile: string) => void;
+  readonly onTrial?: (result: Result, profile: string) => void;
 }
 
 /** One row of a sweep: the trial's row with its seed and profile in front. */
@@ -100,7 +103,7 @@ export interface FaultSweepResult<Row> {
  */
 export function faultSweep<Schema extends TrialParamsSchema, S extends TrialSystem, Row>(
   trial: Trial<Schema, S, Row>,
-  options: FaultSweepOptions<z.input<Schema>> = {},
+  options: FaultSweepOptions<z.input<Schema>, TrialResult<S, z.output<Schema>, Row>> = {},
 ): FaultSweepResult<Row> {
   const seeds = sweepSeeds(options.seeds, options.firstSeed);
   const profiles = profileList(options.profiles).map(([name, profile]) =>
@@ -124,7 +127,7 @@ export function faultSweep<Schema extends TrialParamsSchema, S extends TrialSyst
     });
     rows.push({ seed, profile: name, ...result.row });
     if (result.history?.valid === "unknown") unknown++;
-    options.onTrial?.(result as TrialResult<unknown, unknown, unknown>, name);
+    options.onTrial?.(result, name);
     if (result.failure !== undefined) {
       failures.push(result.failure);
       if (options.stopAtFirstFailure) break;

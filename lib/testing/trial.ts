@@ -73,7 +73,7 @@ export interface TrialLiveness<S, P> {
   /** What must happen, as failures name it ("a committed write after the faults healed"). */
   readonly name: string;
   /** The bound, in virtual ms from the moment the last fault healed. */
-  readonly withinMs: (params: P) => number;
+  readonly withinMs: (params: P, system: S) => number;
   /** Called after build, before the run (add a probe client). */
   readonly prepare?: (system: S, setup: TrialSetup<P>) => void;
   /** Called once the last fault has healed (submit the probe's operation). */
@@ -365,7 +365,7 @@ export function runTrial<Schema extends TrialParamsSchema, S extends TrialSystem
     if (liveness !== undefined) {
       liveness.start?.(system);
       const heldAt = simulation.runUntilTrue(() => liveness.holds(system), {
-        withinMs: liveness.withinMs(p),
+        withinMs: liveness.withinMs(p, system),
         description: liveness.name,
         ...(liveness.explain === undefined ? {} : { explain: () => liveness.explain!(system) }),
       });
