@@ -30,9 +30,11 @@ import { type Invariant, watchInvariants } from "./invariant.ts";
 import { applyNemesis, type NemesisAim, type NemesisPlanOptions, planNemesis } from "./nemesis.ts";
 import { replayCommand } from "./replay.ts";
 
-/** A zod schema of a trial's parameters (an object, every field with a default). */
-// deno-lint-ignore no-explicit-any
-export type TrialParamsSchema = z.ZodType<Record<string, any>>;
+/**
+ * A zod schema of a trial's parameters: an object whose fields all have defaults (the
+ * same shape as an experiment's, so a trial is an experiment too).
+ */
+export type TrialParamsSchema = z.ZodObject;
 
 /** What a trial builds: a simulation, and the clients' history if it records one. */
 export interface TrialSystem {
