@@ -25,5 +25,6 @@ export * from "./failure.ts";
 export * from "./fault_sweep.ts";
 export * from "./invariant.ts";
 export * from "./nemesis.ts";
+export * from "./nemesis_params.ts";
 export * from "./replay.ts";
 export * from "./trial.ts";

@@ -14,4 +14,4 @@ export {
   Random,
   Simulation,
 } from "../../lib/sim/mod.ts";
-export { ConfigError } from "../../lib/config/mod.ts";
+export { ConfigError, parseConfig } from "../../lib/config/mod.ts";

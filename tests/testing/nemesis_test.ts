@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { aimAt, applyNemesis, nemesisProcesses, planNemesis, Random, Simulation } from "./deps.ts";
+import { z } from "zod";
+import {
+  aimAt,
+  applyNemesis,
+  nemesisFromParams,
+  nemesisParams,
+  nemesisProcesses,
+  parseConfig,
+  planNemesis,
+  Random,
+  Simulation,
+} from "./deps.ts";
 
 Deno.test("planNemesis keeps each timeline's faults in sequence and over by endMs", () => {
   const steps = planNemesis(
@@ -80,4 +91,24 @@ Deno.test("applyNemesis aims with the hook and heals everything by the end", () 
   assert.ok(starts.filter((f) => "node" in f && f.node === "n3").length > starts.length / 3);
   assert.ok(nodes.every((id) => sim.status(id) === "up"), "every fault healed");
   assert.throws(() => aimAt(() => "n1", 2), /probability must be between 0 and 1/);
+});
+
+Deno.test("nemesisParams declares the nemesis' knobs once, with defaults a protocol may change", () => {
+  const Params = z.strictObject({ ...nemesisParams({ faultsPerSecond: 10 }) });
+  const parsed = parseConfig(Params, {}, "params");
+  assert.deepEqual(parsed, {
+    faultsPerSecond: 10,
+    meanFaultDurationMs: 150,
+    faultsUntilMs: 3000,
+    faultKinds: ["partition", "isolate", "partition-one-way", "crash", "pause", "clock-jump"],
+    concurrentNodeFaults: 2,
+  });
+  assert.throws(() => parseConfig(Params, { faultKinds: [] }, "params"), /params\.faultKinds/);
+  assert.throws(
+    () => parseConfig(Params, { faultKinds: ["meteor"] }, "params"),
+    /params\.faultKinds/,
+  );
+  assert.equal(nemesisFromParams({ ...parsed, faultsPerSecond: 0 }, ["a", "b"]), undefined);
+  assert.equal(nemesisFromParams(parsed, ["a"]), undefined, "one node: nothing to partition");
+  assert.deepEqual(nemesisFromParams(parsed, ["a", "b"])?.kinds, parsed.faultKinds);
 });

@@ -18,6 +18,8 @@ import {
   defineTrial,
   HistoryRecorder,
   invariant,
+  nemesisFromParams,
+  nemesisParams,
   type Node,
   type NodeContext,
   type NodeId,
@@ -32,8 +34,12 @@ export const ToyParamsSchema = z.strictObject({
   bug: z.enum(["none", "volatile", "stuck", "corrupt", "throw"]).default("none"),
   clients: z.number().int().min(1).default(2),
   operations: z.number().int().min(0).default(15),
-  faultsPerSecond: z.number().min(0).default(8),
-  faultsUntilMs: z.number().positive().default(1000),
+  ...nemesisParams({
+    faultsPerSecond: 8,
+    faultsUntilMs: 1000,
+    meanFaultDurationMs: 60,
+    faultKinds: ["crash", "pause", "isolate"],
+  }),
   livenessBoundMs: z.number().positive().default(500),
 });
 
@@ -153,15 +159,7 @@ export const toyRegister = defineTrial({
       written,
     };
   },
-  nemesis: (_system, { params }) =>
-    params.faultsPerSecond === 0 ? undefined : {
-      nodes: ["r1", "r2"],
-      endMs: params.faultsUntilMs,
-      faultsPerSecond: params.faultsPerSecond,
-      meanDurationMs: 60,
-      kinds: ["crash", "pause", "isolate"],
-      aim: aimAt(() => "r1", 0.8),
-    },
+  nemesis: (_system, { params }) => nemesisFromParams(params, ["r1", "r2"], aimAt(() => "r1", 0.8)),
   invariants: [
     invariant("holds only written values", (system: ToySystem) => {
       const server = system.simulation.node<ToyRegister>("r1");
