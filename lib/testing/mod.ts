@@ -8,11 +8,17 @@
  * - {@link defineTrial} / {@link runTrial}: one trial as data, and one run of it.
  * - {@link invariant}: a named property checked after every event (or on a cadence).
  * - {@link planNemesis} / {@link applyNemesis} / {@link aimAt}: fault schedules from a seed,
- *   aimed by a hook ("hunt the leader").
+ *   aimed by a hook ("hunt the leader"); {@link nemesisParams} / {@link nemesisFromParams}:
+ *   the nemesis' knobs as trial parameters, declared once.
  * - {@link faultSweep} / {@link caughtWithin}: many seeds over fault profiles; a broken
  *   variant caught within a seed budget.
  * - {@link FakeContext}: a hand-driven node context for handler-level tests.
  * - {@link replayCommand}: the line that replays a trial.
+ *
+ * A trial becomes an experiment (`deno task exp run NAME`, one row per seed) with
+ * `trialExperiment` in lib/experiments. A protocol's trial is usually a function of its
+ * plug-in options (`raftKvTrial({ commitRule })`): defining a trial is cheap, running it
+ * is what costs.
  *
  * ```ts ignore
  * import { caughtWithin, defineTrial, faultSweep, invariant } from "../lib/testing/mod.ts";
