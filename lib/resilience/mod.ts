@@ -1,9 +1,13 @@
 /**
- * Services under partial failure: a request/response service whose server can crash,
- * lose messages, answer late or answer wrongly, and fan-out requests whose latency is
- * set by the slowest of their parts.
+ * Services under partial failure and overload: a request/response service whose server
+ * can crash, lose messages, answer late or answer wrongly; fan-out requests whose latency
+ * is set by the slowest of their parts; and the tools that keep a service up when its
+ * callers misbehave: backoff with jitter, retry budgets, deadlines, idempotency keys,
+ * circuit breakers, bulkheads, rate limits and load shedding.
  *
  * @module
  */
+export * from "./backoff.ts";
 export * from "./fanout.ts";
+export * from "./occ_backoff.ts";
 export * from "./request_response.ts";
