@@ -17,3 +17,5 @@ export * from "./deadline.ts";
 export * from "./dependency_failure.ts";
 export * from "./overload.ts";
 export * from "./token_bucket.ts";
+export * from "./call_chain.ts";
+export * from "./idempotency.ts";
