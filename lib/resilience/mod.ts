@@ -19,3 +19,4 @@ export * from "./overload.ts";
 export * from "./token_bucket.ts";
 export * from "./call_chain.ts";
 export * from "./idempotency.ts";
+export * from "./rx.ts";
