@@ -29,6 +29,33 @@ export type BreakerState = "closed" | "open" | "half-open";
  */
 export type BreakerFlaw = "none" | "never-closes" | "many-probes";
 
+/**
+ * What a breaker does in half-open: which calls it lets through, and where the probe's
+ * outcome takes it. The correct rule is {@link STANDARD_HALF_OPEN_RULE}.
+ */
+export interface HalfOpenRule {
+  /** Whether a call may go through while `probesOut` probes are out and unanswered. */
+  allow(probesOut: number): boolean;
+  /** The state a probe's outcome leads to. */
+  afterProbe(succeeded: boolean): "closed" | "open";
+}
+
+/** The half-open rule: exactly one probe at a time; its success closes, its failure opens. */
+export const STANDARD_HALF_OPEN_RULE: HalfOpenRule = {
+  allow: (probesOut) => probesOut === 0,
+  afterProbe: (succeeded) => (succeeded ? "closed" : "open"),
+};
+
+/** The half-open rules of the deliberate {@link BreakerFlaw}s. */
+export const FLAWED_HALF_OPEN_RULES: Readonly<Record<BreakerFlaw, HalfOpenRule>> = {
+  none: STANDARD_HALF_OPEN_RULE,
+  "never-closes": { allow: (probesOut) => probesOut === 0, afterProbe: () => "open" },
+  "many-probes": {
+    allow: () => true,
+    afterProbe: (succeeded) => (succeeded ? "closed" : "open"),
+  },
+};
+
 /** Zod schema of {@link CircuitBreakerOptions}. */
 export const CircuitBreakerOptionsSchema = z.strictObject({
   /** Calls whose outcomes the closed breaker judges by. Default 20. */
@@ -102,10 +129,16 @@ export class CircuitBreaker {
   readonly #transitions: BreakerTransition[] = [];
   #rejected = 0;
 
-  /** A closed breaker; a bad option throws a ConfigError naming it. */
-  constructor(options: CircuitBreakerOptionsInput = {}) {
+  readonly #rule: HalfOpenRule;
+
+  /**
+   * A closed breaker; a bad option throws a ConfigError naming it. `rule` replaces the
+   * half-open rule (for exercises and broken variants); by default it follows `flaw`.
+   */
+  constructor(options: CircuitBreakerOptionsInput = {}, rule?: HalfOpenRule) {
     this.options = parseConfig(CircuitBreakerOptionsSchema, options, "breaker");
     this.#window = new Uint8Array(this.options.windowCalls);
+    this.#rule = rule ?? FLAWED_HALF_OPEN_RULES[this.options.flaw];
   }
 
   /** The state now (an open breaker turns half-open only when a call asks). */
@@ -134,9 +167,7 @@ export class CircuitBreaker {
       this.#become("half-open", nowMs);
     }
     if (this.#state === "closed") return { epoch: this.#epoch, probe: false };
-    if (
-      this.#state === "half-open" && (this.#probesOut === 0 || this.options.flaw === "many-probes")
-    ) {
+    if (this.#state === "half-open" && this.#rule.allow(this.#probesOut)) {
       this.#probesOut++;
       return { epoch: this.#epoch, probe: true };
     }
@@ -147,23 +178,22 @@ export class CircuitBreaker {
   /** Reports that the call of `permit` succeeded at `nowMs`. */
   onSuccess(permit: BreakerPermit, nowMs: number): void {
     if (permit.epoch !== this.#epoch) return; // granted in an earlier state: no evidence now
-    if (permit.probe) {
-      this.#probesOut--;
-      if (this.options.flaw === "never-closes") return this.#open(nowMs);
-      this.#resetWindow();
-      return this.#become("closed", nowMs);
-    }
+    if (permit.probe) return this.#afterProbe(true, nowMs);
     this.#record(0, nowMs);
   }
 
   /** Reports that the call of `permit` failed (or timed out) at `nowMs`. */
   onFailure(permit: BreakerPermit, nowMs: number): void {
     if (permit.epoch !== this.#epoch) return;
-    if (permit.probe) {
-      this.#probesOut--;
-      return this.#open(nowMs);
-    }
+    if (permit.probe) return this.#afterProbe(false, nowMs);
     this.#record(1, nowMs);
+  }
+
+  #afterProbe(succeeded: boolean, nowMs: number): void {
+    this.#probesOut--;
+    if (this.#rule.afterProbe(succeeded) === "open") return this.#open(nowMs);
+    this.#resetWindow();
+    this.#become("closed", nowMs);
   }
 
   #record(failed: 0 | 1, nowMs: number): void {

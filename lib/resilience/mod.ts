@@ -20,3 +20,4 @@ export * from "./token_bucket.ts";
 export * from "./call_chain.ts";
 export * from "./idempotency.ts";
 export * from "./rx.ts";
+export * from "./breaker_trial.ts";
