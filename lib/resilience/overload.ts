@@ -483,6 +483,9 @@ export const OverloadParamsSchema = z.strictObject({
     .describe("Server sheds requests when this many wait (absent: never)"),
   dropExpired: z.boolean().default(false)
     .describe("Server drops queued requests whose caller's deadline has passed"),
+  lossProbability: z.number().min(0, { error: "must be between 0 and 1" })
+    .max(1, { error: "must be between 0 and 1" }).default(0)
+    .describe("Chance that any message is lost"),
   durationMs: positiveMs().default(10_000).describe("How long clients make requests, ms"),
   binMs: positiveMs().default(250).describe("Width of a time bin of the rows, ms"),
 }).refine((p) => p.backoffCapMs >= p.backoffBaseMs, {
@@ -541,7 +544,7 @@ export function simulateOverload(params: OverloadParams, seed: number): Overload
     seed,
     record: false,
     freezeMessages: false,
-    network: { latency: { kind: "constant", ms: 1 } },
+    network: { latency: { kind: "constant", ms: 1 }, lossProbability: params.lossProbability },
     replay: replayCommand("overload", seed, { params, defaults: OVERLOAD_DEFAULTS }),
   });
   let server: OverloadServer | undefined;
