@@ -7,6 +7,7 @@
  * - **one probe**: in half-open, at most one call is out;
  * - **open means closed to calls**: no call is let through within `openMs` of opening;
  * - **legal moves**: closed → open → half-open → (closed | open), nothing else;
+ * - **a failed probe reopens**: it never closes the breaker;
  *
  * and at the end, **recovery**: the dependency has been healthy for a while, calls kept
  * coming, so the breaker must be closed again.
@@ -109,9 +110,12 @@ export function breakerTrial(seed: number, options: BreakerTrialOptions = {}): B
       inFlight.shift();
       const failing = nowMs >= outageFromMs && nowMs < outageUntilMs;
       const ok = !(failing && random.chance(failDuring));
-      probes.delete(completion.permit);
+      const probeOfThisRound = probes.delete(completion.permit);
       if (ok) breaker.onSuccess(completion.permit, nowMs);
       else breaker.onFailure(completion.permit, nowMs);
+      if (!ok && probeOfThisRound && breaker.state === "closed") {
+        violation ??= `a failed probe closed the breaker at ${nowMs.toFixed(1)} ms`;
+      }
     } else {
       offered++;
       const before = breaker.state;
