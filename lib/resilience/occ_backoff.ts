@@ -39,13 +39,18 @@ export type OccMessage =
  */
 export class OccDatabase implements Node<OccMessage> {
   readonly #ctx: NodeContext<OccMessage>;
+  readonly #checkVersion: boolean;
   #version = 0;
   #writes = 0;
   #failedWrites = 0;
 
-  /** A database acting through `ctx`. */
-  constructor(ctx: NodeContext<OccMessage>) {
+  /**
+   * A database acting through `ctx`. `checkVersion: false` is a deliberately broken
+   * database that accepts every write (lost updates), for showing that tests catch it.
+   */
+  constructor(ctx: NodeContext<OccMessage>, options: { readonly checkVersion?: boolean } = {}) {
     this.#ctx = ctx;
+    this.#checkVersion = options.checkVersion ?? true;
   }
 
   /** The row's version: how many writes have succeeded. */
@@ -69,7 +74,7 @@ export class OccDatabase implements Node<OccMessage> {
       this.#ctx.send(from, { type: "read-reply", version: this.#version });
     } else if (message.type === "write") {
       this.#writes++;
-      const ok = message.version === this.#version;
+      const ok = !this.#checkVersion || message.version === this.#version;
       if (ok) this.#version++;
       else this.#failedWrites++;
       this.#ctx.send(from, { type: "write-reply", ok });
