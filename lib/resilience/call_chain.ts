@@ -35,7 +35,8 @@ export type ChainMessage =
   }
   | { readonly type: "reply"; readonly callId: number; readonly ok: boolean };
 
-type ChainTimer =
+/** The timers of a {@link ChainService}: its work is done, or its call timed out. */
+export type ChainTimer =
   | { readonly kind: "worked"; readonly callId: number }
   | { readonly kind: "timeout"; readonly callId: number };
 

@@ -252,7 +252,8 @@ export interface OverloadRecord {
   readonly attempts: number;
 }
 
-type ClientTimer =
+/** The timers of an {@link OverloadClient}. */
+export type OverloadClientTimer =
   | { readonly kind: "arrival" }
   | { readonly kind: "rate-change" }
   | { readonly kind: "timeout"; readonly requestId: number; readonly attempt: number }
@@ -275,8 +276,8 @@ interface OpenRequest {
  * up to `maxRetries` times, if its retry budget allows. With a breaker, an attempt the
  * breaker refuses fails at once and is not retried.
  */
-export class OverloadClient implements Node<OverloadMessage, ClientTimer> {
-  readonly #ctx: NodeContext<OverloadMessage, ClientTimer>;
+export class OverloadClient implements Node<OverloadMessage, OverloadClientTimer> {
+  readonly #ctx: NodeContext<OverloadMessage, OverloadClientTimer>;
   readonly #options: OverloadClientOptions;
   readonly #requests: OpenRequest[] = [];
   readonly #budget: RetryBudget | undefined;
@@ -285,7 +286,10 @@ export class OverloadClient implements Node<OverloadMessage, ClientTimer> {
   #attemptsSent = 0;
 
   /** A client acting through `ctx`; a bad option throws a ConfigError naming it. */
-  constructor(ctx: NodeContext<OverloadMessage, ClientTimer>, options: OverloadClientOptionsInput) {
+  constructor(
+    ctx: NodeContext<OverloadMessage, OverloadClientTimer>,
+    options: OverloadClientOptionsInput,
+  ) {
     this.#ctx = ctx;
     this.#options = parseConfig(OverloadClientOptionsSchema, options, "client");
     if (this.#options.retryBudget !== undefined) {
@@ -347,7 +351,7 @@ export class OverloadClient implements Node<OverloadMessage, ClientTimer> {
   }
 
   /** A new request, an attempt's timeout, or a retry's backoff ending. */
-  onTimer(timer: ClientTimer): void {
+  onTimer(timer: OverloadClientTimer): void {
     if (timer.kind === "arrival") {
       this.#newRequest();
       this.#scheduleArrival();
@@ -561,7 +565,7 @@ export function simulateOverload(params: OverloadParams, seed: number): Overload
   const clients: OverloadClient[] = [];
   const share = 1 / params.clients;
   const ids = Array.from({ length: params.clients }, (_, i) => `client-${i + 1}`);
-  simulation.addNodes(ids, (ctx: NodeContext<OverloadMessage, ClientTimer>) => {
+  simulation.addNodes(ids, (ctx: NodeContext<OverloadMessage, OverloadClientTimer>) => {
     const client = new OverloadClient(ctx, {
       server: "server",
       ratePerS: params.ratePerS * share,
