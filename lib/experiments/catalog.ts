@@ -17,6 +17,9 @@ import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
+import { backoff } from "../resilience/occ_backoff.ts";
+import { dependencyFailure } from "../resilience/dependency_failure.ts";
+import { overload } from "../resilience/overload.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -32,6 +35,9 @@ export const experiments: readonly AnyExperiment[] = [
   lwwSkew,
   raftFailover,
   raftKv,
+  backoff,
+  overload,
+  dependencyFailure,
 ];
 
 /**
