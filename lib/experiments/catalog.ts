@@ -17,6 +17,9 @@ import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
+import { ringBalance } from "../partitioning/ring_balance.ts";
+import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
+import { loadBalancer } from "../balancing/load_balancer.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -32,6 +35,9 @@ export const experiments: readonly AnyExperiment[] = [
   lwwSkew,
   raftFailover,
   raftKv,
+  ringBalance,
+  ballsIntoBins,
+  loadBalancer,
 ];
 
 /**
