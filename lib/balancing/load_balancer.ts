@@ -195,8 +195,9 @@ export function simulateLoadBalancer(
       if (next.server < 0) {
         board.set(queue);
         events.push({ time: next.time + params.staleMs, seq: seq++, server: -1 });
-      } else {
-        queue[next.server]!--;
+      } else if (--queue[next.server]! < 0) {
+        // An invariant, checked as the run goes: a server never departs more than it got.
+        throw new Error(`Cannot depart from server ${next.server} at ${next.time} ms: it is empty`);
       }
     }
     const server = oracle ? choose(queue, policyRandom) : choose(board, policyRandom);
