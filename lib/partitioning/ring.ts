@@ -12,6 +12,9 @@ import { hash32, HASH_SPACE, mix32 } from "./hash.ts";
 
 /** Tokens are packed as position · 2^20 + node, so one numeric sort orders them. */
 const NODE_BITS = 1048576;
+/** The ring is cut into 2^16 slices of 2^16 positions for fast lookups. */
+const SLICES = 65536;
+const SLICE_WIDTH = 65536;
 /** Most nodes a ring can hold (node indices must fit the packing). */
 export const MAX_RING_NODES: number = NODE_BITS;
 
@@ -56,6 +59,12 @@ export class HashRing {
   readonly seed: number;
   /** Every token, sorted by position: position · 2^20 + node. */
   readonly #packed: Float64Array;
+  /**
+   * For each of the 2^16 slices of the ring (by the top 16 bits of a position), the index
+   * of its first token at or after the slice's start: a lookup searches only its slice,
+   * a few tokens, instead of the whole sorted array.
+   */
+  readonly #slices: Int32Array;
 
   /** Places `nodes` nodes with `vnodes` tokens each. */
   constructor(nodes: number, options: HashRingOptions = {}) {
@@ -84,6 +93,14 @@ export class HashRing {
     // Equal positions (rare in 2^32) fall back to the node number: still deterministic.
     packed.sort();
     this.#packed = packed;
+    const slices = new Int32Array(SLICES + 1);
+    let token = 0;
+    for (let slice = 0; slice <= SLICES; slice++) {
+      const start = slice * SLICE_WIDTH * NODE_BITS;
+      while (token < packed.length && (packed[token] as number) < start) token++;
+      slices[slice] = token;
+    }
+    this.#slices = slices;
   }
 
   /** How many tokens the ring holds (nodes × vnodes). */
@@ -101,11 +118,15 @@ export class HashRing {
     return { position, node: packed - position * NODE_BITS };
   }
 
-  /** Index of the first token at or after `position` (wrapping to 0), by binary search. */
+  /**
+   * Index of the first token at or after `position` (wrapping to 0): a binary search
+   * within the position's slice of the ring.
+   */
   successorIndex(position: number): number {
     const packed = this.#packed;
     const target = position * NODE_BITS;
-    let lo = 0, hi = packed.length;
+    const slice = Math.floor(position / SLICE_WIDTH);
+    let lo = this.#slices[slice] as number, hi = this.#slices[slice + 1] as number;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if ((packed[mid] as number) < target) lo = mid + 1;

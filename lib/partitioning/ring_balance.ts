@@ -9,7 +9,7 @@ import { integerAtLeast, seedField } from "../config/mod.ts";
 import { defineExperiment } from "../experiments/experiment.ts";
 import { assignKeys, countPerNode, keyMovement, shareStats } from "./balance.ts";
 import { HashRing } from "./ring.ts";
-import { createPartitioner, SCHEMES } from "./schemes.ts";
+import { createPartitioner, ringPartitioner, SCHEMES } from "./schemes.ts";
 
 /** Zod schema of the `ring-balance` parameters. */
 export const RingBalanceParamsSchema = z.strictObject({
@@ -67,7 +67,12 @@ export type RingBalanceRow = {
 export function measureRingBalance(params: RingBalanceParams, seed: number): RingBalanceRow {
   const hashSeed = params.hashSeed ?? seed;
   const options = { vnodes: params.vnodes, seed: hashSeed };
-  const before = assignKeys(createPartitioner(params.scheme, params.nodes, options), params.keys);
+  // The ring is built once and serves both the key lookups and the arc lengths.
+  const ring = params.scheme === "ring" ? new HashRing(params.nodes, options) : undefined;
+  const partitioner = ring === undefined
+    ? createPartitioner(params.scheme, params.nodes, options)
+    : ringPartitioner(ring);
+  const before = assignKeys(partitioner, params.keys);
   const stats = shareStats(countPerNode(before, params.nodes));
   let movement = null;
   if (params.join) {
@@ -77,9 +82,7 @@ export function measureRingBalance(params: RingBalanceParams, seed: number): Rin
     );
     movement = keyMovement(before, after, params.nodes);
   }
-  const arcStdOverMean = params.scheme === "ring"
-    ? shareStats(new HashRing(params.nodes, options).arcShares()).stdOverMean
-    : null;
+  const arcStdOverMean = ring === undefined ? null : shareStats(ring.arcShares()).stdOverMean;
   return {
     scheme: params.scheme,
     nodes: params.nodes,

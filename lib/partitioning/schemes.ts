@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { hash32, mix32 } from "./hash.ts";
+import { hash32, mix32, seededHash } from "./hash.ts";
 import { jumpHash } from "./jump.ts";
 import { HashRing } from "./ring.ts";
 
@@ -57,28 +57,41 @@ export function createPartitioner(
   }
   const seed = options.seed ?? 0;
   switch (scheme) {
-    case "ring": {
-      const ring = new HashRing(nodes, { vnodes: options.vnodes ?? 1, seed });
-      return { scheme, nodes, owner: (key) => ring.owner(hash32(key, seed)) };
-    }
+    case "ring":
+      return ringPartitioner(new HashRing(nodes, { vnodes: options.vnodes ?? 1, seed }));
     case "rendezvous": {
       const salts = rendezvousSalts(nodes, seed);
-      return { scheme, nodes, owner: (key) => rendezvousOwner(hash32(key, seed), salts) };
+      const hash = seededHash(seed);
+      return { scheme, nodes, owner: (key) => rendezvousOwner(hash(key), salts) };
     }
-    case "jump":
-      return {
-        scheme,
-        nodes,
-        owner: (key) => jumpHash(hash32(key, seed ^ 0x1b873593), hash32(key, seed), nodes),
-      };
-    case "modulo":
-      return { scheme, nodes, owner: (key) => hash32(key, seed) % nodes };
+    case "jump": {
+      const hashHigh = seededHash(seed ^ 0x1b873593), hashLow = seededHash(seed);
+      return { scheme, nodes, owner: (key) => jumpHash(hashHigh(key), hashLow(key), nodes) };
+    }
+    case "modulo": {
+      const hash = seededHash(seed);
+      return { scheme, nodes, owner: (key) => hash(key) % nodes };
+    }
     default:
       throw new RangeError(
         `Cannot partition keys: unknown scheme ${JSON.stringify(scheme)}; ` +
           `known schemes are ${SCHEMES.join(", ")}`,
       );
   }
+}
+
+/**
+ * The ring partitioner over an existing ring: key k goes to the owner of hash32(k, seed)
+ * with the ring's seed.
+ *
+ * @example
+ * ```ts
+ * ringPartitioner(new HashRing(10, { vnodes: 50, seed: 3 })).owner(42); // a node in [0, 10)
+ * ```
+ */
+export function ringPartitioner(ring: HashRing): Partitioner {
+  const hash = seededHash(ring.seed);
+  return { scheme: "ring", nodes: ring.nodes, owner: (key) => ring.owner(hash(key)) };
 }
 
 /** Each node's salt for rendezvous scores: a hash of its number and the seed. */
