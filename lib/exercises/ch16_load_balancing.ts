@@ -21,7 +21,7 @@ export const STALE_POLICY_SCENARIO = {
   utilization: 0.9,
   serviceMeanMs: 10,
   staleMs: 50,
-  requests: 40_000,
+  requests: 20_000,
 } as const;
 
 /** Seeds the check runs (paired: every policy sees the same requests). */

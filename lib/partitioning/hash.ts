@@ -9,10 +9,10 @@
 const GOLDEN = 0x9e3779b9;
 
 /**
- * A bijective 32-bit mixer: two rounds of xor-shift and multiply (the "lowbias32"
- * constants found by Chris Wellons' hash prospector). Every input bit affects every
- * output bit with probability close to one half, and distinct inputs give distinct
- * outputs, so hashing the integers 0..K-1 never collides.
+ * A bijective 32-bit mixer: two rounds of xor-shift and multiply, with constants of the
+ * kind a search for low bias finds (Chris Wellons' hash prospector). Every input bit
+ * affects every output bit with probability close to one half, and distinct inputs give
+ * distinct outputs, so hashing the integers 0..K-1 never collides.
  *
  * @example
  * ```ts
