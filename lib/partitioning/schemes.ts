@@ -106,7 +106,7 @@ export function rendezvousSalts(nodes: number, seed: number): Uint32Array {
  * pseudo-random 32-bit number, independent across nodes.
  */
 export function rendezvousScore(keyHash: number, salt: number): number {
-  return mix32(mix32(keyHash ^ salt) + salt);
+  return mix32(keyHash ^ salt);
 }
 
 /**
