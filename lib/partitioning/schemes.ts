@@ -103,7 +103,8 @@ export function rendezvousSalts(nodes: number, seed: number): Uint32Array {
 
 /**
  * The score of a key (by its hash) on a node (by its salt) in rendezvous hashing: a
- * pseudo-random 32-bit number, independent across nodes.
+ * pseudo-random 32-bit number. For each node it is a bijection of the key's hash, and
+ * different salts make the nodes' scores look unrelated, so each node wins 1/n of keys.
  */
 export function rendezvousScore(keyHash: number, salt: number): number {
   return mix32(keyHash ^ salt);

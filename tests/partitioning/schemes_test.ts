@@ -100,3 +100,16 @@ Deno.test("createPartitioner owners are deterministic and in range", () => {
   );
   assert.throws(() => createPartitioner("mod" as Scheme, 3), /unknown scheme "mod"/);
 });
+
+Deno.test("rendezvous, jump and modulo spread keys as evenly as the key sample allows", () => {
+  // 100,000 keys on 50 nodes: per-node counts are nearly Poisson, std/mean ≈ √(50/10^5) =
+  // 0.022. A scheme whose scores were correlated across nodes would show far more.
+  for (const scheme of ["rendezvous", "jump", "modulo"] as const) {
+    const counts = new Float64Array(50);
+    const partitioner = createPartitioner(scheme, 50, { seed: 9 });
+    for (let key = 0; key < 100_000; key++) counts[partitioner.owner(key)]! += 1;
+    const mean = 2000;
+    const std = Math.sqrt(counts.reduce((sum, c) => sum + (c - mean) ** 2, 0) / 50);
+    assert.ok(std / mean < 0.03, `${scheme}: std/mean ${std / mean}`);
+  }
+});
