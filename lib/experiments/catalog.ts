@@ -20,6 +20,9 @@ import { raftKv } from "./raft_kv.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
 import { overload } from "../resilience/overload.ts";
+import { ringBalance } from "../partitioning/ring_balance.ts";
+import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
+import { loadBalancer } from "../balancing/load_balancer.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -38,6 +41,9 @@ export const experiments: readonly AnyExperiment[] = [
   backoff,
   overload,
   dependencyFailure,
+  ringBalance,
+  ballsIntoBins,
+  loadBalancer,
 ];
 
 /**
