@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { integerAtLeast, positiveMs } from "../config/mod.ts";
 import { defineExperiment } from "../experiments/experiment.ts";
-import { replayCommand } from "../experiments/cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import type { Node, NodeContext, NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
 import {

@@ -23,7 +23,7 @@ import {
   parseConfig,
   positiveMs,
 } from "../config/mod.ts";
-import { replayCommand } from "../experiments/cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment } from "../experiments/experiment.ts";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
