@@ -510,7 +510,7 @@ function drawFailure(
         notes: false,
         maxMessages: 400,
         title: `Seed ${failure.seed}: ${focus.title}`,
-        subtitle: focus.lookAt,
+        caption: focus.lookAt,
         marks: labelMarks,
       }),
     };
@@ -615,9 +615,17 @@ function electionFocus(
       `${has}. Your rule counted that entry committed too early: on too few servers, or by ` +
       "counting replicas of an entry from an older term, which a log with a newer last term " +
       "may still overwrite (§5.4.2).";
+  // Votes still on their way when the candidate won are part of the story: wait for them.
+  const lastArrival = records.reduce(
+    (last, record) =>
+      record.kind === "deliver" && ofElection(record) && record.t <= at + 100
+        ? Math.max(last, record.t)
+        : last,
+    at,
+  );
   return {
     fromMs: Math.max(0, (sends[0] as MessageRecord).t - 5),
-    toMs: at + 5,
+    toMs: lastArrival + 3,
     types: ["RequestVote", "RequestVoteReply"],
     keeps: ofElection,
     labels,
