@@ -92,7 +92,9 @@ export function notebookSummary(notebook: Notebook): string {
 /**
  * Renders an executed notebook as a complete, self-contained HTML page.
  *
- * Cells tagged `remove-cell`, `remove-input` or `remove-output` lose the part named.
+ * Cells tagged `remove-cell`, `remove-input` or `remove-output` lose the part named; code
+ * cells tagged `hide-input` ({@link FOLD_TAG}) keep their source folded behind a "show code"
+ * toggle (a plain `<details>` element, no script) with their outputs shown below it.
  *
  * @example
  * ```ts
@@ -270,11 +272,13 @@ function renderCell(cell: Cell, marked: Marked): string {
     return format === "text/html" ? `<section class="cell raw">${source}</section>` : "";
   }
   if (source.trim() === "" && (cell.outputs ?? []).length === 0) return "";
-  const input = tags.includes("remove-input") || source.trim() === ""
-    ? ""
-    : `<pre class="source"><code class="language-ts">${
+  const input = tags.includes("remove-input") || source.trim() === "" ? "" : foldedIf(
+    tags.includes(FOLD_TAG),
+    `<pre class="source"><code class="language-ts">${
       highlightTypeScript(source.replace(/\s+$/, ""))
-    }</code></pre>`;
+    }</code></pre>`,
+    source.trim().split("\n").length,
+  );
   const outputs = tags.includes("remove-output")
     ? ""
     : (cell.outputs ?? []).map((output) => renderOutput(output, marked)).join("\n");
@@ -282,6 +286,22 @@ function renderCell(cell: Cell, marked: Marked): string {
   return `<section class="cell code">\n${input}${
     outputs ? `\n<div class="outputs">\n${outputs}\n</div>` : ""
   }\n</section>`;
+}
+
+/**
+ * The cell tag that folds a code cell's source behind a "show code" toggle on the page
+ * (Jupyter Book's name for it). Chapters put it on set-up and plumbing (imports, plotting
+ * options, tables, claim cells); code a reader should read (the rule being taught, the Try
+ * it knobs, exercise templates) carries no tag and stays open. The notebook itself shows
+ * every cell; only the exported page folds.
+ */
+export const FOLD_TAG = "hide-input";
+
+function foldedIf(fold: boolean, sourceHtml: string, lines: number): string {
+  if (!fold) return sourceHtml;
+  return `<details class="code-fold"><summary>show code (${lines} line${
+    lines === 1 ? "" : "s"
+  })</summary>${sourceHtml}</details>`;
 }
 
 function renderOutput(output: Output, marked: Marked): string {
@@ -654,6 +674,11 @@ summary { cursor: pointer; font-family: var(--sans); font-weight: 600; }
 
 .cell { margin: 0 0 1.25rem; }
 .cell.code .source { background: var(--code-bg); border-left: 3px solid var(--code-rule); border-radius: 0 4px 4px 0; }
+details.code-fold { margin: 0; padding: 0; border: 0; }
+details.code-fold > summary { width: fit-content; padding: 0.1rem 0.75rem 0.1rem 0.6rem;
+  color: var(--muted); font: 400 0.8rem/1.5 var(--sans); background: var(--code-bg);
+  border-left: 3px solid var(--code-rule); border-radius: 0 4px 4px 0; }
+details.code-fold[open] > summary { border-radius: 0; }
 .outputs { margin-top: 0.4rem; border-left: 3px solid var(--out-rule); }
 .output { margin: 0 0 0.4rem; }
 .output:last-child { margin-bottom: 0; }

@@ -24,7 +24,7 @@ export interface DescribeEvidenceOptions {
  * ```ts
  * console.log(describeResult(checkLinearizable(history)));
  * // Not linearizable (register, 81 operations searched).
- * // p7 read → 4 (invoked at 72, completed at 73) cannot be linearized: ...
+ * // p7 read → 4 (invoked at 72.5 ms, completed at 73.1 ms) cannot be linearized: ...
  * ```
  */
 export function describeResult(
@@ -84,7 +84,10 @@ export function describeEvidence(
     for (const op of tail) lines.push(`  ${op.label.padEnd(width)}  ${interval(op)}`);
   }
   lines.push(`The register then holds ${formatValue(evidence.value)}.`);
-  lines.push(`Pending when ${evidence.operation.label} completes (at ${evidence.failedAt}):`);
+  const when = evidence.failedAtTime === undefined
+    ? `event ${evidence.failedAt}`
+    : `${Math.round(evidence.failedAtTime * 1000) / 1000} ms`;
+  lines.push(`Pending when ${evidence.operation.label} completes (at ${when}):`);
   const width = Math.max(...evidence.pending.map((p) => p.operation.label.length));
   for (const { operation, why } of evidence.pending) {
     const marker = operation.index === evidence.operation.index ? "→" : " ";
@@ -95,7 +98,14 @@ export function describeEvidence(
   return lines.join("\n");
 }
 
+/** An operation's interval: in ms when the history has times, else in event positions. */
 function interval(op: OperationSummary): string {
-  if (op.outcome === "ok") return `[${op.index}–${op.completeIndex}]`;
-  return `[${op.index}–…)`;
+  const ms = (t: number) => String(Math.round(t * 1000) / 1000);
+  if (op.invokeTime !== undefined) {
+    return op.outcome === "ok" && op.completeTime !== undefined
+      ? `[${ms(op.invokeTime)}–${ms(op.completeTime)} ms]`
+      : `[${ms(op.invokeTime)} ms–…)`;
+  }
+  if (op.outcome === "ok") return `[events ${op.index}–${op.completeIndex}]`;
+  return `[event ${op.index}–…)`;
 }

@@ -118,9 +118,15 @@ export function historyBarRows(
     const end = open ? edge : Math.max(at(pair.completeIndex!), start);
     const process = typeof pair.process === "number" ? `p${pair.process}` : String(pair.process);
     const text = barText(pair);
-    const span = open
-      ? `invoked at ${pair.invokeIndex}, outcome unknown`
-      : `${pair.invokeIndex}–${pair.completeIndex}`;
+    // In the axis's own unit: ms when the history has times, else event positions.
+    const ms = (t: number) => `${Math.round(t * 1000) / 1000}`;
+    const span = timed
+      ? (open
+        ? `invoked at ${ms(start)} ms, outcome unknown`
+        : `${ms(start)}–${ms(at(pair.completeIndex!))} ms`)
+      : (open
+        ? `invoked at event ${pair.invokeIndex}, outcome unknown`
+        : `events ${pair.invokeIndex}–${pair.completeIndex}`);
     return {
       process,
       f: pair.f,

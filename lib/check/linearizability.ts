@@ -56,6 +56,10 @@ export interface OperationSummary {
   readonly index: number;
   /** Position of its completion, or undefined when the history ends first. */
   readonly completeIndex: number | undefined;
+  /** The invoke's `time` (ms), when the history has times. */
+  readonly invokeTime?: number | undefined;
+  /** The completion's `time` (ms), when the history has times and the operation completed. */
+  readonly completeTime?: number | undefined;
   /** Its process. */
   readonly process: ProcessId;
   /** Its function. */
@@ -300,6 +304,8 @@ function summarize(op: PairedOperation): OperationSummary {
   return {
     index: op.invokeIndex,
     completeIndex: op.completeIndex,
+    invokeTime: op.invokeTime,
+    completeTime: op.completeTime,
     process: op.process,
     f: op.f,
     key: op.key,
@@ -342,7 +348,13 @@ function buildEvidence(
   }
   const where = key === undefined ? "" : `Key ${formatValue(key)}: `;
   const label = operationLabel(stuckOp);
-  const span = `invoked at ${stuckOp.invokeIndex}, completed at ${failedAt}`;
+  // Times when the history has them, as on a figure's time axis; else event positions,
+  // named as such.
+  const span = stuckOp.invokeTime !== undefined && stuckOp.completeTime !== undefined
+    ? `invoked at ${formatMs(stuckOp.invokeTime)} ms, completed at ${
+      formatMs(stuckOp.completeTime)
+    } ms`
+    : `events ${stuckOp.invokeIndex} to ${failedAt} of the history`;
   let summary: string;
   if (impossible) {
     const observed = formatValue(problem.values[problem.a[stuck.op]!]);
@@ -391,4 +403,9 @@ function explainPending(
     ? `expects ${a}, but the register holds ${holds}`
     : deadEnd;
   return { operation, possible: false, why };
+}
+
+/** A time in ms, to at most three decimals. */
+function formatMs(ms: number): string {
+  return String(Math.round(ms * 1000) / 1000);
 }

@@ -71,7 +71,7 @@ const RELATION_WORDS: Readonly<Record<FocusRelation, string>> = {
 const PLAIN_DOT = "#555555";
 /** Horizontal step between events of one node at the same instant, in pixels. */
 const SLOT_PX = 11;
-/** Vertical step between their labels, in pixels. */
+/** Vertical step between rows of labels, in pixels. */
 const LABEL_PX = 11;
 const HIGHLIGHT = "#d62728";
 
@@ -127,7 +127,8 @@ export function causalPointRows(
 /**
  * Draws a run's space-time diagram with a dot at every event of `truth`, its label (from
  * `labels`) beside it, sends and local events labelled above the lane and receipts
- * below; events of one node at the same instant are drawn side by side. With `focus`, the events are coloured by how they relate to that event, and a
+ * below, moved a row away from the lane where they would overlap; events of one node at
+ * the same instant are drawn side by side. With `focus`, the events are coloured by how they relate to that event, and a
  * key says which colour is which; `highlight` rings events in red.
  *
  * @example
@@ -162,28 +163,11 @@ export function causalDiagram(
   const colour = (d: CausalPointRow) =>
     d.relation === undefined ? "currentColor" : RELATION_COLOURS[d.relation];
   const slots = [...new Set(points.map((d) => d.slot))];
-  // Marks per slot: events of one node at the same instant sit side by side, and their
-  // labels stack, since a Plot offset is one value per mark.
-  const eventMarks: Plot.Markish[] = slots.flatMap((slot) => {
+  // Events of one node at the same instant sit side by side, one mark per slot, since a
+  // Plot offset is one value per mark.
+  const dotMarks: Plot.Markish[] = slots.flatMap((slot) => {
     const inSlot = points.filter((d) => d.slot === slot);
     const dx = SLOT_PX * slot;
-    const label = (above: boolean, right: boolean) =>
-      Plot.text(
-        inSlot.filter((d) =>
-          d.text !== "" && (d.kind !== "receive") === above && (d.t <= flipAfterMs) === right
-        ),
-        {
-          x: "t",
-          y: "lane",
-          text: "text",
-          dx: right ? dx + 3 : dx - 3,
-          dy: above ? -11 - LABEL_PX * slot : 12 + LABEL_PX * slot,
-          textAnchor: right ? "start" : "end",
-          fontSize: 10,
-          fill: colour,
-          className: "clocks-label",
-        },
-      );
     return [
       Plot.dot(inSlot.filter((d) => ringed.has(d.index)), {
         x: "t",
@@ -207,12 +191,30 @@ export function causalDiagram(
         title: "title",
         className: "clocks-event",
       }),
-      label(true, true),
-      label(false, true),
-      label(true, false),
-      label(false, false),
     ];
   });
+  // Labels: laid out so that none overlaps another on its side of its lane.
+  const placed = layoutLabels(points, {
+    flipAfterMs,
+    ringed,
+    pxPerMs: plotWidthPx(spaceTime.width, nodes) / Math.max(window.toMs - window.fromMs, 1e-9),
+  });
+  const groups = Map.groupBy(placed, (p) => `${p.dx} ${p.dy} ${p.right}`);
+  const labelMarks: Plot.Markish[] = [...groups.values()].map((group) => {
+    const { dx, dy, right } = group[0]!;
+    return Plot.text(group.map((p) => p.point), {
+      x: "t",
+      y: "lane",
+      text: "text",
+      dx,
+      dy,
+      textAnchor: right ? "start" : "end",
+      fontSize: 10,
+      fill: colour,
+      className: "clocks-label",
+    });
+  });
+  const eventMarks = [...dotMarks, ...labelMarks];
   const figure = spaceTimeDiagram(trace, {
     notes: false,
     // Taller lanes than a plain diagram's, to leave room for labels above and below.
@@ -223,6 +225,62 @@ export function causalDiagram(
   });
   if (focus !== undefined) addFocusKey(figure.element);
   return figure;
+}
+
+/** A label's place: its event, and its offsets from the event in pixels. */
+interface PlacedLabel {
+  readonly point: CausalPointRow;
+  readonly dx: number;
+  readonly dy: number;
+  /** Written to the right of the event (start-anchored), or to its left. */
+  readonly right: boolean;
+}
+
+/** Average width of a character of a 10 px label, in pixels: an estimate that errs wide. */
+const CHAR_PX = 6.2;
+
+/**
+ * Places every label beside its event: sends and local events above the lane, receipts
+ * below; to the right, except near the right edge; clear of a red ring. Where a label
+ * would overlap the one before it on the same side of the same lane, it moves one row
+ * further from the lane, and so on, so that no two labels overlap.
+ */
+function layoutLabels(
+  points: readonly CausalPointRow[],
+  options: {
+    readonly flipAfterMs: number;
+    readonly ringed: ReadonlySet<number>;
+    readonly pxPerMs: number;
+  },
+): PlacedLabel[] {
+  const placed: PlacedLabel[] = [];
+  // Per lane and side: the right end of the last label in each row, in pixels.
+  const rowEnds = new Map<string, number[]>();
+  const sorted = points.filter((d) => d.text !== "")
+    .map((d) => ({ d, x: d.t * options.pxPerMs + SLOT_PX * d.slot }))
+    .sort((a, b) => a.x - b.x);
+  for (const { d, x } of sorted) {
+    const above = d.kind !== "receive";
+    const right = d.t <= options.flipAfterMs;
+    const gap = options.ringed.has(d.index) ? 10 : 3;
+    const dx = SLOT_PX * d.slot + (right ? gap : -gap);
+    const width = CHAR_PX * d.text.length;
+    const from = right ? x + gap : x - gap - width;
+    const ends = rowEnds.get(`${d.lane} ${above}`) ?? [];
+    let row = ends.findIndex((end) => end + 4 <= from);
+    if (row === -1) row = ends.length;
+    ends[row] = from + width;
+    rowEnds.set(`${d.lane} ${above}`, ends);
+    placed.push({ point: d, dx, dy: above ? -11 - LABEL_PX * row : 12 + LABEL_PX * row, right });
+  }
+  return placed;
+}
+
+/** The width of the diagram's plotting area, as {@link spaceTimeDiagram} lays it out. */
+function plotWidthPx(width: number | undefined, nodes: readonly NodeId[]): number {
+  const longestName = nodes.reduce((n, node) => Math.max(n, node.length), 2);
+  const marginLeft = Math.max(40, 8 * longestName + 20);
+  return (width ?? 900) - marginLeft - 20 - 12;
 }
 
 /** How `event` relates to the event `focus`. */

@@ -343,7 +343,8 @@ function checkClock<S>(spec: CheckSpec<S>): ClockExerciseResult {
       details: [`The check could not run: ${describeError(outcome.errorInstance)}.`],
     });
   }
-  const [script] = outcome.counterexample;
+  const [smallest] = outcome.counterexample;
+  const script = readable(smallest, (candidate) => !holds(candidate));
   const shrinks = `after ${outcome.numShrinks} shrink${outcome.numShrinks === 1 ? "" : "s"}`;
   const size = `${script.nodes} nodes, ${script.actions.length} scripted action${
     script.actions.length === 1 ? "" : "s"
@@ -386,6 +387,29 @@ function checkClock<S>(spec: CheckSpec<S>): ClockExerciseResult {
 }
 
 // ---- helpers ---------------------------------------------------------------------------
+
+/** Time between two actions of a re-spaced counterexample, in ms. */
+const READABLE_GAP_MS = 10;
+
+/**
+ * The smallest failing script with its actions spread out, one every
+ * {@link READABLE_GAP_MS} in their original order, when that script fails too: shrinking
+ * pulls every action towards 0 ms, and a diagram of events all at one instant cannot be
+ * read. Otherwise the script itself.
+ */
+function readable(script: CausalScript, fails: (script: CausalScript) => boolean): CausalScript {
+  const order = script.actions.map((action, i) => ({ action, i }))
+    .sort((a, b) => a.action.atMs - b.action.atMs || a.i - b.i);
+  const rank = new Map(order.map(({ i }, r) => [i, r]));
+  const spread: CausalScript = {
+    ...script,
+    actions: script.actions.map((action, i) => ({
+      ...action,
+      atMs: READABLE_GAP_MS * (1 + (rank.get(i) ?? 0)),
+    })),
+  };
+  return fails(spread) ? spread : script;
+}
 
 function compareNumbersSafe(a: number, b: number): CausalOrder {
   return a < b ? "before" : a > b ? "after" : a === b ? "equal" : "concurrent";

@@ -4,7 +4,8 @@
  * 1. **The up-to-date rule** ({@link checkUpToDateRule}): write the comparison a server
  *    makes before granting its vote (Raft §5.4.1). The check plugs it into every server
  *    and runs the fault sweep; the first violation found comes back with its seed, the
- *    invariant that broke and a space-time diagram of the moments before it.
+ *    invariant that broke and a space-time diagram zoomed to the messages that show it,
+ *    with what to look at.
  *
  * 2. **The commit rule** ({@link checkCommitRule}): write how far a leader may move its
  *    commit index, given what its followers store (Raft §5.3 and §5.4.2). The check runs
@@ -32,7 +33,9 @@ import {
   runRaftTrial,
 } from "../consensus/raft_trial.ts";
 import type { Row } from "../experiments/experiment.ts";
+import type { TraceRecord } from "../sim/trace.ts";
 import type { Figure } from "../viz/figure.ts";
+import * as Plot from "@observablehq/plot";
 import { spaceTimeDiagram } from "../viz/space_time.ts";
 import { ExerciseResult, type ExerciseResultInit } from "./result.ts";
 
@@ -99,7 +102,11 @@ export interface UpToDateCheckOptions {
    * faults aimed at leaders leave stale servers with long logs of uncommitted entries.
    */
   readonly params?: RaftKvParamsInput;
-  /** How much of the failed run the diagram shows before the failure, in ms. Default 300. */
+  /**
+   * How much of the failed run the diagram shows before a failure it has no closer view
+   * of, in ms. Default 300. (A wrongly won election, or a cluster that commits nothing, is
+   * drawn zoomed to the messages that show it.)
+   */
   readonly windowMs?: number;
 }
 
@@ -217,7 +224,11 @@ export interface CommitRuleCheckOptions {
   readonly firstSeed?: number;
   /** The sweep's parameters (see `raft-kv`). Default: the `figure-8` profile. */
   readonly params?: RaftKvParamsInput;
-  /** How much of the failed run the diagram shows before the failure, in ms. Default 300. */
+  /**
+   * How much of the failed run the diagram shows before a failure it has no closer view
+   * of, in ms. Default 300. (A wrongly won election, or a cluster that commits nothing, is
+   * drawn zoomed to the messages that show it.)
+   */
   readonly windowMs?: number;
 }
 
@@ -456,27 +467,257 @@ function drawFailure(
     const rerun = runRaftTrial(params, failure.seed, { ...answer, record: true });
     const trace = rerun.cluster.simulation.trace;
     const at = failure.timeMs ?? rerun.cluster.now;
-    const fromMs = Math.max(0, at - windowMs);
-    const toMs = at + 1;
     const servers = [...rerun.cluster.servers];
+    const focus = electionFocus(trace.records, failure, at, answer.upToDate !== undefined) ??
+      commitFocus(trace.records, failure, at) ??
+      recentFocus(failure, at, windowMs);
+    const lane = (node: string) => servers.indexOf(node);
+    const records = trace.records.filter((record) =>
+      !("msgId" in record) || focus.keeps(record as MessageRecord)
+    );
+    const label = (above: boolean, stands: boolean, before: boolean) =>
+      Plot.text(
+        focus.labels.filter((row) =>
+          row.above === above && (row.colour !== undefined) === stands &&
+          (row.before === true) === before
+        ),
+        {
+          x: "t",
+          y: (row: FocusLabel) => lane(row.node),
+          text: "text",
+          dx: before ? -8 : 0,
+          dy: above ? -9 : 11,
+          textAnchor: before ? "end" : "middle",
+          fontSize: 10,
+          fill: (row: FocusLabel) => row.colour ?? "currentColor",
+          fontWeight: stands ? "bold" : "normal",
+        },
+      );
+    const labelMarks = [true, false].flatMap((above) =>
+      [true, false].flatMap((stands) => [true, false].map((before) => label(above, stands, before)))
+    );
     return {
       timeline: roleTimeline(trace, {
         nodes: servers,
-        toMs,
+        toMs: at + 1,
         title: `Seed ${failure.seed}: roles and terms until the failure`,
       }),
-      diagram: spaceTimeDiagram(trace, {
-        fromMs,
-        toMs,
+      diagram: spaceTimeDiagram(records, {
+        fromMs: focus.fromMs,
+        toMs: focus.toMs,
         nodes: servers,
-        types: ["RequestVote", "RequestVoteReply", "AppendEntries", "AppendEntriesReply"],
+        types: [...focus.types],
+        notes: false,
         maxMessages: 400,
-        title: `Seed ${failure.seed}: the last ${windowMs} ms before the failure`,
-        caption: describeTrialFailure(failure).split("\n")[0],
+        title: `Seed ${failure.seed}: ${focus.title}`,
+        caption: focus.lookAt,
+        marks: labelMarks,
       }),
     };
   } catch {
     // The figures are a help; the verdict stands without them.
     return {};
   }
+}
+
+/** A send, delivery or drop in the trace. */
+type MessageRecord = Extract<TraceRecord, { readonly msgId: number }>;
+
+/** A word written on the diagram at an event. */
+interface FocusLabel {
+  readonly t: number;
+  readonly node: string;
+  readonly text: string;
+  /** Above the lane (true) or below it. */
+  readonly above: boolean;
+  /** A colour that makes it stand out; default the text's. */
+  readonly colour?: string;
+  /** Written to the left of the event instead of centred on it. */
+  readonly before?: boolean;
+}
+
+/** What a failure's diagram zooms to, and what it tells the reader to look at. */
+interface FailureFocus {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly types: readonly string[];
+  readonly keeps: (record: MessageRecord) => boolean;
+  readonly labels: readonly FocusLabel[];
+  readonly title: string;
+  readonly lookAt: string;
+}
+
+const WRONG = "#d62728";
+
+/**
+ * A leader that should not have won ("n4 became leader of term 4 with ..."): its election
+ * alone, the requests for votes it sent in that term and the answers, each request
+ * labelled with the candidate's last entry and each answer with the vote.
+ */
+function electionFocus(
+  records: readonly TraceRecord[],
+  failure: RaftTrialFailure,
+  at: number,
+  votes: boolean,
+): FailureFocus | undefined {
+  const match = /(\S+) became leader of term (\d+) with /.exec(failure.message);
+  if (match === null) return undefined;
+  const candidate = match[1] as string;
+  const term = Number(match[2]);
+  const ofElection = (record: MessageRecord) => {
+    const message = record.message as { type: string; term?: number };
+    return message.term === term &&
+      ((message.type === "RequestVote" && record.from === candidate) ||
+        (message.type === "RequestVoteReply" && record.to === candidate));
+  };
+  const sends = records.filter((record): record is MessageRecord =>
+    record.kind === "send" && "msgId" in record && ofElection(record)
+  );
+  if (sends.length === 0) return undefined;
+  const labels: FocusLabel[] = [];
+  for (const record of sends) {
+    const message = record.message as {
+      type: string;
+      lastLogTerm?: number;
+      lastLogIndex?: number;
+      granted?: boolean;
+    };
+    if (message.type === "RequestVote" && record === sends[0]) {
+      labels.push({
+        t: record.t,
+        node: candidate,
+        text: `asks; its last entry: index ${message.lastLogIndex}, term ${message.lastLogTerm}`,
+        above: false,
+        before: true,
+      });
+    } else if (message.type === "RequestVoteReply") {
+      labels.push({
+        t: record.t,
+        node: record.from,
+        text: message.granted ? "grants" : "refuses",
+        above: false,
+        ...(message.granted ? { colour: WRONG } : {}),
+      });
+    }
+  }
+  const held = /with (.+?) at index (\d+), where .* was committed in term (\d+)/.exec(
+    failure.message,
+  );
+  const committed = held === null
+    ? "an entry already committed"
+    : `the entry committed in term ${held[3]} at index ${held[2]}`;
+  const has = held === null ? "" : ` (it holds ${held[1]} there)`;
+  const lookAt = votes
+    ? `Look at the votes in red: ${candidate} lacks ${committed}${has}. A committed entry ` +
+      `is on a majority, so one of the servers that granted a vote held it, and your rule ` +
+      `still judged ${candidate}'s log up to date.`
+    : `Look at the votes in red: servers vote for ${candidate}, which lacks ${committed}` +
+      `${has}. Your rule counted that entry committed too early: on too few servers, or by ` +
+      "counting replicas of an entry from an older term, which a log with a newer last term " +
+      "may still overwrite (§5.4.2).";
+  // Votes still on their way when the candidate won are part of the story: wait for them.
+  const lastArrival = records.reduce(
+    (last, record) =>
+      record.kind === "deliver" && ofElection(record) && record.t <= at + 100
+        ? Math.max(last, record.t)
+        : last,
+    at,
+  );
+  return {
+    fromMs: Math.max(0, (sends[0] as MessageRecord).t - 5),
+    toMs: lastArrival + 3,
+    types: ["RequestVote", "RequestVoteReply"],
+    keeps: ofElection,
+    labels,
+    title: `${candidate} is elected leader of term ${term}`,
+    lookAt,
+  };
+}
+
+/**
+ * A cluster that commits nothing ("n3 leader t25" among the roles): the leader's last two
+ * rounds of AppendEntries, each labelled with the commit index it announces, and the
+ * followers' answers with how far their logs match.
+ */
+function commitFocus(
+  records: readonly TraceRecord[],
+  failure: RaftTrialFailure,
+  at: number,
+): FailureFocus | undefined {
+  if (failure.kind !== "liveness") return undefined;
+  const leader = /(\S+) leader t\d+/.exec(failure.message)?.[1];
+  if (leader === undefined) return undefined;
+  const isAppend = (record: MessageRecord) =>
+    (record.type === "AppendEntries" && record.from === leader) ||
+    (record.type === "AppendEntriesReply" && record.to === leader);
+  const rounds = [
+    ...new Set(
+      records.filter((record) =>
+        record.kind === "send" && record.type === "AppendEntries" && record.from === leader
+      ).map((record) => record.t),
+    ),
+  ].filter((t) => t <= at);
+  const fromMs = rounds.at(-2);
+  if (fromMs === undefined) return undefined;
+  const labels: FocusLabel[] = [];
+  // One label per node and text: a duplicate or a retry would write it twice, overlapping.
+  const said = new Set<string>();
+  const say = (label: FocusLabel) => {
+    const key = `${label.node} ${label.text}`;
+    if (said.has(key)) return;
+    said.add(key);
+    labels.push(label);
+  };
+  let stored = 0;
+  let commit = 0;
+  for (const record of records) {
+    if (record.kind !== "deliver" || record.t < fromMs || !isAppend(record)) continue;
+    const message = record.message as {
+      type: string;
+      leaderCommit?: number;
+      matchIndex?: number;
+      success?: boolean;
+    };
+    if (message.type === "AppendEntries") {
+      commit = Math.max(commit, message.leaderCommit ?? 0);
+      say({
+        t: record.t,
+        node: record.to,
+        text: `commit ${message.leaderCommit}`,
+        above: true,
+        colour: WRONG,
+      });
+    } else if (message.success) {
+      stored = Math.max(stored, message.matchIndex ?? 0);
+      say({
+        t: record.sentAt,
+        node: record.from,
+        text: `stores up to ${message.matchIndex}`,
+        above: false,
+      });
+    }
+  }
+  return {
+    fromMs: Math.max(0, fromMs - 2),
+    toMs: at + 2,
+    types: ["AppendEntries", "AppendEntriesReply"],
+    keeps: isAppend,
+    labels,
+    title: `${leader}'s last rounds of AppendEntries before the bound`,
+    lookAt: `Look at the numbers: the followers answer that they store entries up to index ` +
+      `${stored}, yet the commit index ${leader} announces (in red) stays at ${commit}.`,
+  };
+}
+
+/** Any other failure: the messages of the last `windowMs` before it. */
+function recentFocus(failure: RaftTrialFailure, at: number, windowMs: number): FailureFocus {
+  return {
+    fromMs: Math.max(0, at - windowMs),
+    toMs: at + 1,
+    types: ["RequestVote", "RequestVoteReply", "AppendEntries", "AppendEntriesReply"],
+    keeps: () => true,
+    labels: [],
+    title: `the last ${windowMs} ms before the failure`,
+    lookAt: `The failure (${failure.invariant ?? failure.kind}) is at the right edge.`,
+  };
 }

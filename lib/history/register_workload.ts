@@ -3,7 +3,9 @@
  * A primary applies every write and cas and forwards the new value to its backups, without
  * waiting for them. Reads go to the primary, so the register is linearizable; with the
  * `staleReads` bug switch on, clients read from any replica, and a backup that has not
- * caught up answers with an old value.
+ * caught up answers with an old value. With `failoverAtMs`, the primary crashes at that
+ * time and the first backup takes over with whatever it has received: writes the old
+ * primary acknowledged but had not yet replicated to it are lost.
  *
  * @module
  */
@@ -39,6 +41,12 @@ export type RegisterMessage =
 export interface RegisterReplicaOptions {
   /** The backups a primary forwards new values to; empty for a backup. */
   readonly backups: readonly NodeId[];
+  /**
+   * For a backup: the time (its own clock, ms) from which it acts as the primary. From then
+   * on it forwards its changes to `backups` and ignores updates still arriving from the old
+   * primary, as a promoted replica must. Default: never.
+   */
+  readonly promoteAtMs?: number;
 }
 
 /**
@@ -56,6 +64,7 @@ export interface RegisterReplicaOptions {
 export class RegisterReplica implements Node<RegisterMessage> {
   readonly #ctx: NodeContext<RegisterMessage>;
   readonly #backups: readonly NodeId[];
+  readonly #promoteAtMs: number;
   #value: number | null = null;
   #version = 0;
 
@@ -63,6 +72,7 @@ export class RegisterReplica implements Node<RegisterMessage> {
   constructor(ctx: NodeContext<RegisterMessage>, options: RegisterReplicaOptions) {
     this.#ctx = ctx;
     this.#backups = [...options.backups];
+    this.#promoteAtMs = options.promoteAtMs ?? Infinity;
   }
 
   /** The value this replica holds. */
@@ -87,6 +97,8 @@ export class RegisterReplica implements Node<RegisterMessage> {
         return;
       }
       case "replicate":
+        // A promoted replica is the primary now: updates from its predecessor are void.
+        if (this.#ctx.now() >= this.#promoteAtMs) return;
         if (message.version > this.#version) {
           this.#version = message.version;
           this.#value = message.value;
@@ -122,6 +134,11 @@ export interface RegisterClientOptions {
   readonly thinkMs: number;
   /** Values written are whole numbers from 0 to `values - 1`. */
   readonly values: number;
+  /**
+   * From `atMs` on (the client's clock), every operation goes to `to` instead of `primary`
+   * (reads too, unless they go to any replica). Default: no failover.
+   */
+  readonly failover?: { readonly atMs: number; readonly to: NodeId };
 }
 
 /** A client's timer: time to issue the next operation, or to give up on a pending one. */
@@ -202,7 +219,13 @@ export class RegisterClient implements Node<RegisterMessage, RegisterClientTimer
   }
 
   #issue(): void {
-    const { recorder, primary, readFrom, timeoutMs, values } = this.#options;
+    const { recorder, readFrom, timeoutMs, values, failover } = this.#options;
+    const failedOver = failover !== undefined && this.#ctx.now() >= failover.atMs;
+    const primary = failedOver ? failover.to : this.#options.primary;
+    // After a failover the old primary is gone: whoever read from it reads from the new one.
+    const readTargets = failedOver
+      ? [...new Set(readFrom.map((id) => id === this.#options.primary ? primary : id))]
+      : readFrom;
     const random = this.#ctx.random;
     const id = ++this.#issued;
     const roll = random.next();
@@ -211,7 +234,7 @@ export class RegisterClient implements Node<RegisterMessage, RegisterClientTimer
     if (roll < 0.5) {
       f = "read";
       recorder.invoke(client, "read", null);
-      this.#ctx.send(random.pick(readFrom), { type: "read", id });
+      this.#ctx.send(random.pick(readTargets), { type: "read", id });
     } else if (roll < 0.75) {
       const value = random.int(0, values);
       f = "write";
@@ -254,6 +277,15 @@ export const RegisterWorkloadOptionsSchema = z.strictObject({
   replicationLatency: DistributionSchema.optional(),
   /** Probability that a message is lost (its operation may end in `info`). Default 0. */
   lossProbability: probability().default(0),
+  /**
+   * When the primary crashes, in ms; the first backup takes over at once and clients switch
+   * to it. Replication is asynchronous, so writes the primary acknowledged but whose update
+   * had not reached that backup are lost. Default: the primary never fails.
+   */
+  failoverAtMs: nonNegativeMs().optional(),
+}).refine((o) => o.failoverAtMs === undefined || o.backups > 0, {
+  error: "needs at least one backup to fail over to",
+  path: ["failoverAtMs"],
 });
 
 /** Settings of {@link runRegisterWorkload}, with defaults applied. */
@@ -289,6 +321,9 @@ export function runRegisterWorkload(
   const lagging = config.replicationLatency === undefined || backups.length === 0
     ? []
     : [{ from: "primary", to: backups, latency: config.replicationLatency }];
+  const failover = config.failoverAtMs === undefined
+    ? undefined
+    : { atMs: config.failoverAtMs, to: backups[0] as string };
   const simulation = new Simulation<RegisterMessage>({
     seed: config.seed,
     network: {
@@ -296,11 +331,17 @@ export function runRegisterWorkload(
       lossProbability: config.lossProbability,
       links: lagging,
     },
+    faults: failover === undefined ? [] : [{ atMs: failover.atMs, kind: "crash", node: "primary" }],
   });
   const recorder = new HistoryRecorder({ now: () => simulation.now });
   simulation.addNode("primary", (ctx) => new RegisterReplica(ctx, { backups }));
   for (const id of backups) {
-    simulation.addNode(id, (ctx) => new RegisterReplica(ctx, { backups: [] }));
+    const promoted = failover?.to === id;
+    simulation.addNode(id, (ctx) =>
+      new RegisterReplica(ctx, {
+        backups: promoted ? backups.filter((other) => other !== id) : [],
+        ...(promoted ? { promoteAtMs: failover.atMs } : {}),
+      }));
   }
   const readFrom = config.staleReads ? ["primary", ...backups] : ["primary"];
   const clients = Array.from({ length: config.clients }, (_, i) => `client${i + 1}`);
@@ -313,6 +354,7 @@ export function runRegisterWorkload(
       timeoutMs: config.timeoutMs,
       thinkMs: config.thinkMs,
       values: config.values,
+      ...(failover === undefined ? {} : { failover }),
     }));
   simulation.runUntilQuiet({ description: "every client finishes its operations" });
   return { history: recorder.history, simulation };

@@ -465,13 +465,14 @@ export class Simulation<M extends Message = Message> {
   runUntilTrue(predicate: () => boolean, options: RunBoundOptions = {}): number {
     this.#prepare();
     if (predicate()) return this.#now;
+    const startMs = this.#now;
     const limit = this.#limit(options);
     const reached = this.#loop(limit, predicate);
     if (reached) return this.#now;
     this.#now = Math.max(this.#now, Math.min(limit, this.#queue.peek()?.time ?? limit));
     const what = options.description ?? "the condition";
     const why = options.explain ? `: ${options.explain()}` : "";
-    throw this.#fail("liveness", `Cannot reach ${what} within ${formatMs(limit)} ms${why}`);
+    throw this.#fail("liveness", `Cannot reach ${what} ${boundText(startMs, limit)}${why}`);
   }
 
   /**
@@ -480,6 +481,7 @@ export class Simulation<M extends Message = Message> {
    */
   runUntilQuiet(options: RunBoundOptions = {}): number {
     this.#prepare();
+    const startMs = this.#now;
     const limit = this.#limit(options);
     this.#loop(limit, undefined);
     // Cancelled timers beyond the bound stay queued until their time, but wait for nothing.
@@ -487,7 +489,7 @@ export class Simulation<M extends Message = Message> {
     if (pending === "") return this.#now;
     throw this.#fail(
       "liveness",
-      `Cannot reach quiet within ${formatMs(limit)} ms: ${pending} still pending`,
+      `Cannot reach quiet ${boundText(startMs, limit)}: ${pending} still pending`,
     );
   }
 
@@ -1047,6 +1049,17 @@ export class Simulation<M extends Message = Message> {
 }
 
 /** A time for a message: at most three decimals, no float noise ("7439.819"). */
+/**
+ * The bound a liveness failure missed: "within 100 ms" from time 0; from a later start,
+ * the time allowed and the time it ran out, so the failure's own time is not mistaken for
+ * the bound ("within 5000 ms (by 7910.392 ms)").
+ */
+function boundText(startMs: number, limitMs: number): string {
+  return startMs === 0
+    ? `within ${formatMs(limitMs)} ms`
+    : `within ${formatMs(limitMs - startMs)} ms (by ${formatMs(limitMs)} ms)`;
+}
+
 function formatMs(ms: number): string {
   return String(Math.round(ms * 1000) / 1000);
 }

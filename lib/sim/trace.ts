@@ -516,7 +516,7 @@ export function recordNodes(record: TraceRecord): NodeId[] {
  * @example
  * ```ts
  * describeRecord({ kind: "timer", t: 12.5, node: "n1", timerId: 3, name: "election" });
- * // "    12.500 ms  n1 ⏰ election"
+ * // "    12.500 ms  n1 ◷ election"
  * ```
  */
 export function describeRecord(record: TraceRecord): string {
@@ -537,15 +537,15 @@ export function describeRecord(record: TraceRecord): string {
       return `${time}${record.from} ✕ ${record.to}  ${describeMessage(record.message)}  ` +
         `dropped: ${record.reason}`;
     case "timer":
-      return `${time}${record.node} ⏰ ${record.name}`;
+      return `${time}${record.node} ◷ ${record.name}`;
     case "crash":
       return `${time}${record.node} ✖ crashed`;
     case "restart":
       return `${time}${record.node} ↻ restarted (incarnation ${record.incarnation})`;
     case "pause":
-      return `${time}${record.node} ⏸ paused`;
+      return `${time}${record.node} ‖ paused`;
     case "resume":
-      return `${time}${record.node} ⏵ resumed`;
+      return `${time}${record.node} ▷ resumed`;
     case "partition":
       return `${time}partition: ${record.description}`;
     case "heal":

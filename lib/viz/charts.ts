@@ -8,7 +8,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { plotDocument } from "./dom.ts";
-import { Figure } from "./figure.ts";
+import { Figure, readableLogTicks } from "./figure.ts";
 import {
   type Accessor,
   type BandKind,
@@ -348,8 +348,8 @@ function chartFigure(
     ...(defaults.marginTop === undefined ? {} : { marginTop: defaults.marginTop }),
     ...rest,
     document: plotDocument(),
-    x: { label: xLabel ?? defaults.xLabel, ...defaults.xScale, ...xScale },
-    y: { label: yLabel ?? defaults.yLabel, ...defaults.yScale, ...yScale },
+    x: readableLogTicks({ label: xLabel ?? defaults.xLabel, ...defaults.xScale, ...xScale }),
+    y: readableLogTicks({ label: yLabel ?? defaults.yLabel, ...defaults.yScale, ...yScale }),
     color: {
       ...(categorical ? { type: "categorical" as const } : {}),
       legend: defaults.legend,

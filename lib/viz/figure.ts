@@ -93,7 +93,30 @@ export class Figure {
  * ```
  */
 export function plot(options: Plot.PlotOptions): Figure {
-  return new Figure(Plot.plot({ ...options, document: plotDocument() }) as DomElement);
+  const scales = {
+    ...(options.x === undefined ? {} : { x: readableLogTicks(options.x) }),
+    ...(options.y === undefined ? {} : { y: readableLogTicks(options.y) }),
+  };
+  return new Figure(
+    Plot.plot({ ...options, ...scales, document: plotDocument() }) as DomElement,
+  );
+}
+
+/**
+ * A scale's options with plain-number tick labels when it is logarithmic and names no
+ * tick format of its own. Plot labels a log axis with SI prefixes ("200m" for 0.2,
+ * "2k" for 2000), which on an axis of milliseconds reads as minutes or metres; this keeps
+ * Plot's choice of which ticks to label and writes them as 0.2 and 2,000.
+ *
+ * @example
+ * ```ts
+ * readableLogTicks({ type: "log" }); // { type: "log", tickFormat: ",~g" }
+ * ```
+ */
+export function readableLogTicks(scale: Plot.ScaleOptions): Plot.ScaleOptions {
+  return scale.type === "log" && scale.tickFormat === undefined
+    ? { ...scale, tickFormat: ",~g" }
+    : scale;
 }
 
 /**

@@ -155,11 +155,20 @@ export interface EcdfOptions<T> {
    * small.
    */
   readonly maxPoints?: number;
+  /**
+   * What a row without a value (null or undefined x) means. `"skip"` (default): it is
+   * not part of the sample. `"count"`: it is an outcome that never came (a trial that
+   * elected no leader, a request never answered); it counts in its group's total, so the
+   * curve is the fraction of *all* rows at or below each value and stays below 1.
+   */
+  readonly missing?: "skip" | "count";
 }
 
 /**
  * The empirical CDF of each group as tidy rows, ready for a step line: a first point
- * at probability 0, then (value, fraction ≤ value) in increasing order.
+ * at probability 0, then (value, fraction ≤ value) in increasing order. With
+ * `missing: "count"`, the fraction is of all the group's rows, those without a value
+ * included.
  *
  * @example
  * ```ts
@@ -174,17 +183,27 @@ export function ecdfRows<T>(rows: readonly T[], options: EcdfOptions<T>): EcdfRo
       `Cannot thin a CDF to ${maxPoints} points: maxPoints must be a whole number at least 2`,
     );
   }
+  const totals = new Map<GroupKey, number>();
+  if (options.missing === "count") {
+    rows.forEach((row, index) => {
+      const group = groupOf(row, options.stroke, index, "draw a CDF");
+      totals.set(group, (totals.get(group) ?? 0) + 1);
+    });
+  }
   const out: EcdfRow[] = [];
   for (const [group, values] of groupValues(rows, options.x, options.stroke, "draw a CDF")) {
     const sorted = Float64Array.from(values).sort();
     const n = sorted.length;
+    const total = totals.get(group) ?? n;
     out.push({ group, value: sorted[0] as number, p: 0 });
     if (n <= maxPoints) {
-      for (let i = 0; i < n; i++) out.push({ group, value: sorted[i] as number, p: (i + 1) / n });
+      for (let i = 0; i < n; i++) {
+        out.push({ group, value: sorted[i] as number, p: (i + 1) / total });
+      }
     } else {
       for (let j = 0; j < maxPoints; j++) {
         const rank = Math.round((j * (n - 1)) / (maxPoints - 1));
-        out.push({ group, value: sorted[rank] as number, p: (rank + 1) / n });
+        out.push({ group, value: sorted[rank] as number, p: (rank + 1) / total });
       }
     }
   }

@@ -59,7 +59,7 @@ Deno.test("check-history exits 1 and prints the evidence when a history is not l
     const { code, stdout } = await checkHistory(...paths);
     assert.equal(code, 1);
     assert.match(stdout, /h1\.json: NOT linearizable/);
-    assert.match(stdout, /p1 read → null \(invoked at 2, completed at 3\) cannot be linearized/);
+    assert.match(stdout, /p1 read → null \(events 2 to 3 of the history\) cannot be linearized/);
     assert.match(stdout, /The register then holds 1\./);
   } finally {
     await remove();

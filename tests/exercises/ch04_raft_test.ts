@@ -32,7 +32,15 @@ Deno.test("checkUpToDateRule catches a length-only rule with the seed, the invar
   assert.match(text, /disagrees with the paper on 2 of 7 cases/);
   assert.match(text, /The fault sweep failed on run 6 of 200/);
   assert.match(result.diagram?.html ?? "", /^<figure/);
-  assert.match(result.diagram?.html ?? "", /RequestVote/);
+  // The diagram zooms on the election that broke the rule and says what to look at; the
+  // failure's own sentence is in the verdict above it, not repeated under the figure.
+  const diagram = result.diagram?.html ?? "";
+  assert.match(diagram, /n\d is elected leader of term \d+/);
+  assert.match(diagram, /RequestVote/);
+  assert.doesNotMatch(diagram, /AppendEntries/);
+  assert.match(diagram, />grants</);
+  assert.match(diagram, /Look at the votes in red/);
+  assert.doesNotMatch(diagram, /Invariant "leader completeness" broken/);
   const html = result.toHtml();
   assert.ok(html.includes(result.diagram!.html) && html.includes(result.timeline!.html));
 });
@@ -85,7 +93,19 @@ Deno.test("checkCommitRule catches Figure 8's rule: counting replicas of an old 
   assert.match(text, /disagrees with the paper on 1 of 6 cases/);
   assert.match(text, /of an earlier term: it waits/);
   assert.doesNotMatch(text, /deno task exp run/, "the CLI would replay the built-in rule");
-  assert.match(result.diagram?.html ?? "", /AppendEntries/);
+  assert.match(result.diagram?.html ?? "", /is elected leader of term/);
+  assert.match(result.diagram?.html ?? "", /§5\.4\.2/);
+});
+
+Deno.test("checkCommitRule shows a stalled cluster's announced commit index and stored logs", () => {
+  const result = checkCommitRule((input) => input.commitIndex, { seeds: 2 });
+  assert.equal(result.failure?.kind, "liveness");
+  const diagram = result.diagram?.html ?? "";
+  assert.match(diagram, /last rounds of AppendEntries/);
+  assert.match(diagram, />commit 0</);
+  assert.match(diagram, />stores up to \d+</);
+  assert.match(diagram, /stays at 0/);
+  assert.doesNotMatch(diagram, /RequestVote/);
 });
 
 Deno.test("checkCommitRule reports a rule that returns a fraction as a thrown handler", () => {

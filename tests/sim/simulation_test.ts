@@ -614,7 +614,7 @@ Deno.test("Simulation liveness errors round the bound to three decimals", () => 
   const sim = new Simulation({ seed: 5 });
   sim.runFor(0.1 + 0.2); // now = 0.30000000000000004
   assert.throws(() => sim.runUntilTrue(() => false, { withinMs: 7439.519 }), {
-    message: /^Cannot reach the condition within 7439\.819 ms\n/,
+    message: /^Cannot reach the condition within 7439\.519 ms \(by 7439\.819 ms\)\n/,
   });
 });
 

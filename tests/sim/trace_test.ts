@@ -162,12 +162,12 @@ Deno.test("Trace.describe renders one line per record, in the documented form", 
   for (
     const line of [
       "    10.000 ms  partition: partition {a} | {b}",
-      "    11.000 ms  a ⏰ election",
+      "    11.000 ms  a ◷ election",
       "    12.000 ms  network healed",
       "    20.000 ms  b ✖ crashed",
       "    25.000 ms  b ↻ restarted (incarnation 2)",
-      "    30.000 ms  c ⏸ paused",
-      "    31.000 ms  c ⏵ resumed",
+      "    30.000 ms  c ‖ paused",
+      "    31.000 ms  c ▷ resumed",
       "    40.000 ms  a clock jumps -3 ms",
       "    23.000 ms  a ✕ b  Vote term=2  dropped: crashed",
     ]
@@ -183,8 +183,8 @@ Deno.test("Trace.describe filters by time, node and kind, and says how many line
     [
       "    20.000 ms  b ✖ crashed",
       "    25.000 ms  b ↻ restarted (incarnation 2)",
-      "    30.000 ms  c ⏸ paused",
-      "    31.000 ms  c ⏵ resumed",
+      "    30.000 ms  c ‖ paused",
+      "    31.000 ms  c ▷ resumed",
     ].join("\n"),
   );
   const cOnly = trace.describe({ nodes: ["c"], limit: 1000 }).split("\n");
@@ -326,7 +326,7 @@ Deno.test("describeMessage, describePayload and recordNodes summarise records co
   assert.deepEqual(recordNodes({ kind: "crash", t: 0, node: "z" }), ["z"]);
   assert.equal(
     describeRecord({ kind: "timer", t: 12.5, node: "n1", timerId: 3, name: "election" }),
-    "    12.500 ms  n1 ⏰ election",
+    "    12.500 ms  n1 ◷ election",
   );
 });
 

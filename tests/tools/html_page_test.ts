@@ -6,6 +6,7 @@ import {
   escapeHtml,
   figureOutputCount,
   findRemoteResources,
+  FOLD_TAG,
   highlightTypeScript,
   notebookSummary,
   notebookTitle,
@@ -111,6 +112,31 @@ Deno.test("renderChapterPage honours remove-input and omits missing neighbours",
   assert.match(page, />shown<\/pre>/);
   const first = renderChapterPage(notebook([markdown("# Only")]), { slug: "01_only" });
   assert.doesNotMatch(first, /rel="prev"|rel="next"/);
+});
+
+Deno.test("renderChapterPage folds hide-input code behind a details toggle, outputs shown", () => {
+  const html = renderChapterPage(
+    notebook([
+      code("const plumbing = 1;\nplumbing", [{
+        output_type: "stream",
+        name: "stdout",
+        text: "visible output",
+      }], [FOLD_TAG]),
+      code("const KNOB = 2;"),
+    ]),
+    { slug: "x" },
+  );
+  assert.match(
+    html,
+    /<details class="code-fold"><summary>show code \(2 lines\)<\/summary><pre class="source">.*plumbing/s,
+  );
+  assert.match(
+    html,
+    /<\/details>\n<div class="outputs">\n<pre class="output stream stdout">visible output/,
+  );
+  assert.match(html, /<section class="cell code">\n<pre class="source">.*KNOB/);
+  assert.equal(html.match(/<details class="code-fold">/g)?.length, 1);
+  assert.doesNotMatch(html, /<script/i);
 });
 
 Deno.test("renderChapterPage makes a page with no scripts and no network references", () => {

@@ -198,3 +198,21 @@ Deno.test("show uses an object's own Jupyter display, and refuses what has none"
 Deno.test("Figure refuses what is not a rendered element", () => {
   assert.throws(() => new Figure("<svg>" as never), /Cannot make a figure/);
 });
+
+Deno.test("plot labels a log axis with plain numbers, not SI prefixes", () => {
+  const rows = [{ x: 0.15, y: 1 }, { x: 30, y: 2 }];
+  const labels = (html: string) =>
+    [...html.matchAll(/aria-label="x-axis tick label".*?<\/g>/gs)].join("")
+      .match(/>[^<>]+<\/text>/g)?.map((t) => t.slice(1, -7)) ?? [];
+  const shown = labels(
+    plot({ x: { type: "log" }, marks: [Plot.dot(rows, { x: "x", y: "y" })] }).html,
+  );
+  assert.ok(shown.includes("0.2") && shown.includes("1") && shown.includes("20"), `${shown}`);
+  assert.ok(shown.every((label) => !/[mk]$/.test(label)), `${shown}`);
+  // A format of the reader's own wins.
+  const own = labels(
+    plot({ x: { type: "log", tickFormat: "~s" }, marks: [Plot.dot(rows, { x: "x", y: "y" })] })
+      .html,
+  );
+  assert.ok(own.includes("200m"), `${own}`);
+});

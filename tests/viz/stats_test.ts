@@ -127,6 +127,26 @@ Deno.test("ecdfRows gives each group a step curve from 0 to 1", () => {
   assert.throws(() => ecdfRows([{ v: 1 }], { x: "v", maxPoints: 1 }), RangeError);
 });
 
+Deno.test("ecdfRows with missing: count keeps outcomes that never came in the total", () => {
+  // Two of four trials elected a leader: the curve climbs to 1/2, never to 1.
+  const rows = [
+    { ms: 30, g: "a" },
+    { ms: undefined, g: "a" },
+    { ms: 10, g: "a" },
+    { ms: null, g: "a" },
+    { ms: 5, g: "b" },
+  ];
+  assert.deepEqual(ecdfRows(rows, { x: "ms", stroke: "g", missing: "count" }), [
+    { group: "a", value: 10, p: 0 },
+    { group: "a", value: 10, p: 1 / 4 },
+    { group: "a", value: 30, p: 2 / 4 },
+    { group: "b", value: 5, p: 0 },
+    { group: "b", value: 5, p: 1 },
+  ]);
+  // The default leaves them out of the sample.
+  assert.equal(ecdfRows(rows, { x: "ms", stroke: "g" }).at(2)?.p, 1);
+});
+
 Deno.test("ecdfRows thinning moves the curve by less than 1/(maxPoints - 1)", () => {
   fc.assert(
     fc.property(
