@@ -5,7 +5,8 @@
  * every run, a leader-hunting nemesis and the fault sweep, the chapter's scenarios
  * (elections, split votes, Figure 8, a partitioned leader, a stale read), and figures of
  * roles, terms and logs. Paxos: single-decree Paxos (proposers, acceptors, learners), its
- * two safety properties checked during every run, and its fault sweep.
+ * two safety properties checked during every run, and its fault sweep; Multi-Paxos
+ * with a stable leader serving the same state machines and clients as Raft.
  *
  * ```ts
  * import { RaftCluster, raftFaultSweep, roleTimeline } from "../lib/mod.ts";
@@ -19,6 +20,8 @@
 export * from "./invariants.ts";
 export * from "./kv_store.ts";
 export * from "./lock_service.ts";
+export * from "./multi_paxos.ts";
+export * from "./multi_paxos_trial.ts";
 export * from "./paxos.ts";
 export * from "./paxos_invariants.ts";
 export * from "./paxos_nemesis.ts";
