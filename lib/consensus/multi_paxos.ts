@@ -213,6 +213,8 @@ const ACCEPTED_PREFIX = "mp.accepted.";
 interface Proposal<C> {
   readonly value: MultiPaxosValue<C>;
   readonly acks: Set<NodeId>;
+  /** The leader's heartbeat tick when it was last sent (ticks, not the clock, which may jump). */
+  sentTick: number;
 }
 
 /**
@@ -257,6 +259,7 @@ export class MultiPaxosNode<C = unknown, R = unknown>
   // Leader.
   readonly #proposals = new Map<number, Proposal<C>>();
   #nextSlot = 0;
+  #tick = 0;
 
   /** A server acting through `ctx`; bad settings throw a ConfigError naming the field. */
   constructor(
@@ -358,7 +361,7 @@ export class MultiPaxosNode<C = unknown, R = unknown>
       if (this.#role !== "leader") this.#startPhase1();
     } else {
       this.#heartbeatTimer = undefined;
-      if (this.#role === "leader") this.#heartbeat();
+      if (this.#role === "leader") this.#heartbeat(true);
     }
   }
 
@@ -511,7 +514,7 @@ export class MultiPaxosNode<C = unknown, R = unknown>
       if (this.#chosen.has(slot)) continue;
       this.#propose(slot, best.get(slot)?.value ?? { kind: "noop" });
     }
-    this.#heartbeat();
+    this.#heartbeat(false);
   }
 
   #onNack(message: MultiNackMessage): void {
@@ -551,7 +554,7 @@ export class MultiPaxosNode<C = unknown, R = unknown>
   }
 
   #propose(slot: number, value: MultiPaxosValue<C>): void {
-    this.#proposals.set(slot, { value, acks: new Set() });
+    this.#proposals.set(slot, { value, acks: new Set(), sentTick: this.#tick });
     const accept: MultiAcceptMessage<C> = {
       type: "Accept",
       ballot: this.#ballot,
@@ -575,7 +578,7 @@ export class MultiPaxosNode<C = unknown, R = unknown>
     this.#learn(message.slot, proposal.value);
   }
 
-  #heartbeat(): void {
+  #heartbeat(retransmit: boolean): void {
     for (const server of this.#servers) {
       if (server === this.#ctx.id) continue;
       this.#ctx.send(server, {
@@ -584,8 +587,12 @@ export class MultiPaxosNode<C = unknown, R = unknown>
         chosenThrough: this.#chosenThrough,
       });
     }
-    // Lost messages: proposals not yet chosen go again to whoever has not answered.
+    // Lost messages: proposals not chosen within an interval go again to whoever has not
+    // answered.
+    if (retransmit) this.#tick++;
     for (const [slot, proposal] of this.#proposals) {
+      if (!retransmit || proposal.sentTick >= this.#tick - 1) continue;
+      proposal.sentTick = this.#tick;
       for (const server of this.#servers) {
         if (proposal.acks.has(server) || server === this.#ctx.id) continue;
         this.#ctx.send(server, {
