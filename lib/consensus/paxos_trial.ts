@@ -116,6 +116,8 @@ export type PaxosRow = {
   readonly value: string | null;
   /** Rounds (phase 1 attempts) all proposers started. */
   readonly rounds: number;
+  /** Rounds started until a value was chosen, the one that chose it included (null: none chosen). */
+  readonly roundsToChoose: number | null;
   /** When a majority first accepted one value, in ms (null: never). */
   readonly chosenMs: number | null;
   /** When the last proposer learned it, in ms (null: not all did). */
@@ -190,6 +192,7 @@ export function runPaxosTrial(
   safety.attach(simulation);
   let rounds = 0;
   let chosenMs: number | null = null;
+  let roundsToChoose: number | null = null;
   const learnedAt = new Map<string, number>();
   const observer = (event: PaxosEvent<string>) => {
     switch (event.kind) {
@@ -198,7 +201,10 @@ export function runPaxosTrial(
         break;
       case "accept":
         safety.accepted(event.node, 0, event.ballot, event.value);
-        if (chosenMs === null && safety.chosen(0) !== undefined) chosenMs = simulation.now;
+        if (chosenMs === null && safety.chosen(0) !== undefined) {
+          chosenMs = simulation.now;
+          roundsToChoose = rounds;
+        }
         break;
       case "learn":
         safety.learned(event.node, 0, event.value);
@@ -289,6 +295,7 @@ export function runPaxosTrial(
       decided: chosen !== undefined,
       value: chosen?.value ?? null,
       rounds,
+      roundsToChoose,
       chosenMs,
       allLearnedMs: failure === undefined ? allLearnedMs : null,
       faults: faults.length,

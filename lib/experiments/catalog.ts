@@ -14,9 +14,11 @@ import { fanoutTail } from "./fanout_tail.ts";
 import { latencyShapes } from "./latency_shapes.ts";
 import { lwwSkew } from "./lww_skew.ts";
 import { partialFailure } from "./partial_failure.ts";
+import { paxosDuel } from "./paxos_duel.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
+import { raftVsPaxos } from "./raft_vs_paxos.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -32,6 +34,8 @@ export const experiments: readonly AnyExperiment[] = [
   lwwSkew,
   raftFailover,
   raftKv,
+  paxosDuel,
+  raftVsPaxos,
 ];
 
 /**
