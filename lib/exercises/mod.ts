@@ -9,4 +9,5 @@ export * from "./ch01.ts";
 export * from "./ch02.ts";
 export * from "./ch03_linearizability.ts";
 export * from "./ch04_raft.ts";
+export * from "./ch06_paxos.ts";
 export * from "./result.ts";
