@@ -14,6 +14,7 @@
  * @module
  */
 import type { NodeId } from "../sim/node.ts";
+import { formatBallot } from "./paxos.ts";
 
 /** The names of the Paxos safety properties. */
 export const PAXOS_INVARIANTS = [
@@ -118,7 +119,7 @@ export class PaxosSafety {
       // One ballot, two values: a proposer broke its own ballot's uniqueness.
       this.#violate(
         "at most one value chosen per slot",
-        `slot ${slot}: ballot ${ballot} carried both ${tally.value} and ${text}`,
+        `slot ${slot}: ballot ${formatBallot(ballot)} carried both ${tally.value} and ${text}`,
       );
       return;
     }
@@ -130,8 +131,10 @@ export class PaxosSafety {
     } else if (earlier.value !== text) {
       this.#violate(
         "at most one value chosen per slot",
-        `slot ${slot}: ${earlier.value} was chosen in ballot ${earlier.ballot}, then ${text} ` +
-          `in ballot ${ballot} (accepted by ${[...tally.acceptors].sort().join(", ")})`,
+        `slot ${slot}: ${earlier.value} was chosen in ballot ${formatBallot(earlier.ballot)}, ` +
+          `then ${text} in ballot ${formatBallot(ballot)} (accepted by ${
+            [...tally.acceptors].sort().join(", ")
+          })`,
       );
     }
   }
