@@ -19,6 +19,12 @@ import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
 import { raftVsPaxos } from "./raft_vs_paxos.ts";
+import { backoff } from "../resilience/occ_backoff.ts";
+import { dependencyFailure } from "../resilience/dependency_failure.ts";
+import { overload } from "../resilience/overload.ts";
+import { ringBalance } from "../partitioning/ring_balance.ts";
+import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
+import { loadBalancer } from "../balancing/load_balancer.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -36,6 +42,12 @@ export const experiments: readonly AnyExperiment[] = [
   raftKv,
   paxosDuel,
   raftVsPaxos,
+  backoff,
+  overload,
+  dependencyFailure,
+  ringBalance,
+  ballsIntoBins,
+  loadBalancer,
 ];
 
 /**

@@ -22,3 +22,4 @@ export * from "./paxos_duel.ts";
 export * from "./raft_kv.ts";
 export * from "./raft_vs_paxos.ts";
 export * from "./sweep.ts";
+export * from "./trial_experiment.ts";
