@@ -24,7 +24,6 @@ export * from "./multi_paxos.ts";
 export * from "./multi_paxos_trial.ts";
 export * from "./paxos.ts";
 export * from "./paxos_invariants.ts";
-export * from "./paxos_nemesis.ts";
 export * from "./paxos_trial.ts";
 export * from "./raft.ts";
 export * from "./raft_client.ts";

@@ -12,22 +12,28 @@ import { z } from "zod";
 import {
   integerAtLeast,
   nonNegativeMs,
-  nonNegativeNumber,
   parseConfig,
   positiveMs,
   probability,
 } from "../config/mod.ts";
-import { checkLinearizable, type LinearizabilityResult } from "../check/linearizability.ts";
-import { replayCommand } from "../experiments/cli_args.ts";
 import type { History } from "../history/operation.ts";
 import { HistoryRecorder } from "../history/recorder.ts";
 import { DistributionSchema } from "../sim/distributions.ts";
-import { SimulationError } from "../sim/errors.ts";
-import type { Fault } from "../sim/faults.ts";
 import type { NetworkConfigInput } from "../sim/network.ts";
 import type { Node, NodeContext, NodeId } from "../sim/node.ts";
-import { Random } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
+import {
+  aimAt,
+  defineTrial,
+  faultSweep,
+  type FaultSweepResult,
+  linearizability,
+  nemesisFromParams,
+  nemesisParams,
+  runTrial,
+  type Trial,
+  type TrialResult,
+} from "../testing/mod.ts";
 import { quantile } from "../viz/stats.ts";
 import type { KvOperation, KvResult } from "./kv_store.ts";
 import {
@@ -41,17 +47,9 @@ import {
 } from "./multi_paxos.ts";
 import { PAXOS_UNSAFE_VARIANTS } from "./paxos.ts";
 import { PaxosSafety } from "./paxos_invariants.ts";
-import { scheduleNemesis } from "./paxos_nemesis.ts";
-import {
-  describeViolation,
-  nemesisProcesses,
-  type PaxosSweepResult,
-  type PaxosTrialFailure,
-  seedsOf,
-} from "./paxos_trial.ts";
+import { describeViolation, PAXOS_TRIAL_INVARIANTS } from "./paxos_trial.ts";
 import { RaftClient, type RaftClientOptionsInput, type RaftClientTimer } from "./raft_client.ts";
 import type { RaftMessage } from "./raft_messages.ts";
-import { planRaftNemesis } from "./raft_nemesis.ts";
 
 /** Every message of a Multi-Paxos key-value cluster. */
 export type MultiPaxosKvMessage = MultiPaxosMessage<KvOperation, KvResult>;
@@ -76,6 +74,8 @@ export interface MultiPaxosClusterOptions {
   readonly replay?: string;
   /** Also told of every server event. */
   readonly observer?: MultiPaxosObserver<KvOperation>;
+  /** Register the safety properties with the simulation itself. Default true (a trial checks them by name instead). */
+  readonly checkInvariants?: boolean;
 }
 
 /** A server changed role: one row of a role timeline. */
@@ -129,8 +129,8 @@ export class MultiPaxosCluster {
     });
     this.simulation = simulation;
     this.recorder = new HistoryRecorder({ now: () => simulation.now });
-    this.safety = new PaxosSafety({ acceptors: this.servers.length });
-    this.safety.attach(simulation);
+    this.safety = new PaxosSafety({ acceptors: this.servers.length, now: () => simulation.now });
+    if (options.checkInvariants ?? true) this.safety.attach(simulation);
     const safety = this.safety, roles = this.#roleChanges, extra = options.observer;
     const observer = (event: MultiPaxosEvent<KvOperation>) => {
       if (event.kind === "accept") {
@@ -218,21 +218,9 @@ export const MultiPaxosKvParamsSchema = z.strictObject({
   keys: integerAtLeast(1).default(2).describe("Keys the clients use (k1, k2, ...)"),
   thinkMs: nonNegativeMs().default(150)
     .describe("Longest pause before each client operation, in ms (uniform from 0)"),
-  faultsPerSecond: nonNegativeNumber().default(4)
-    .describe("Mean rate at which faults start, over all fault timelines (0: no faults)"),
-  meanFaultDurationMs: positiveMs().default(150)
-    .describe("Mean duration of a fault (partition, crash, pause), in ms"),
-  faultsUntilMs: positiveMs().default(3000)
-    .describe("Every fault has healed by this time, in ms; liveness is checked after it"),
+  ...nemesisParams(),
   leaderTargetProbability: probability().default(0.5)
     .describe("Probability that a fault aims at the current leader rather than a random server"),
-  concurrentServerFaults: integerAtLeast(1).default(2)
-    .describe("How many crash/pause faults may overlap (each runs its own timeline)"),
-  faultKinds: z.array(
-    z.enum(["partition", "isolate", "partition-one-way", "crash", "pause", "clock-jump"]),
-  ).min(1, { error: "must list at least one kind" })
-    .default(["partition", "isolate", "partition-one-way", "crash", "pause", "clock-jump"])
-    .describe("Faults the nemesis draws from"),
   latency: DistributionSchema.prefault({ kind: "uniform", minMs: 1, maxMs: 10 })
     .describe("One-way network delay (random delays reorder messages)"),
   lossProbability: probability().default(0.02).describe("Probability a message is lost"),
@@ -286,31 +274,118 @@ export type MultiPaxosKvRow = {
   readonly leaderships: number;
   /** The linearizability verdict of the history. */
   readonly linearizable: boolean | "unknown";
-  /** How the trial failed (kind: property), or null. */
+  /** How the trial failed ("kind: what broke"), or null. */
   readonly violation: string | null;
   /** From the end of the last fault to the commit of a command sent then, in ms (null: never). */
   readonly recoveryMs: number | null;
 };
 
-/** A finished Multi-Paxos trial. */
-export interface MultiPaxosTrialResult {
-  /** The seed. */
-  readonly seed: number;
-  /** The parameters, with defaults applied. */
-  readonly params: MultiPaxosKvParams;
-  /** The cluster. */
-  readonly cluster: MultiPaxosCluster;
-  /** The faults applied, in order. */
-  readonly faults: readonly Fault[];
-  /** The linearizability check of the history. */
-  readonly linearizability: LinearizabilityResult;
-  /** How the trial failed, or undefined. */
-  readonly failure: PaxosTrialFailure | undefined;
-  /** The experiment's row. */
-  readonly row: MultiPaxosKvRow;
+const PROBE = "probe";
+
+function probe(cluster: MultiPaxosCluster): RaftClient {
+  return cluster.simulation.node<RaftClient>(PROBE)!;
 }
 
-const PROBE = "probe";
+/**
+ * The Multi-Paxos key-value trial: the harness runs the cluster under the nemesis (half
+ * the faults aimed at the leader), checks both safety properties after every event and
+ * the history for linearizability, and requires a command to commit after the faults.
+ *
+ * @example
+ * ```ts
+ * import { runTrial } from "../testing/mod.ts";
+ * runTrial(multiPaxosKvTrial, {}, 1).failure; // undefined
+ * ```
+ */
+export const multiPaxosKvTrial: Trial<
+  typeof MultiPaxosKvParamsSchema,
+  MultiPaxosCluster,
+  MultiPaxosKvRow
+> = defineTrial<typeof MultiPaxosKvParamsSchema, MultiPaxosCluster, MultiPaxosKvRow>({
+  name: "multi-paxos-kv",
+  params: MultiPaxosKvParamsSchema,
+  build: ({ params: p, seed, record, replay }) =>
+    new MultiPaxosCluster({
+      seed,
+      servers: p.servers,
+      clients: p.clients,
+      record,
+      replay,
+      // The harness checks them, by name.
+      checkInvariants: false,
+      network: {
+        latency: p.latency,
+        lossProbability: p.lossProbability,
+        duplicateProbability: p.duplicateProbability,
+      },
+      multiPaxos: {
+        electionTimeoutMinMs: p.electionTimeoutMinMs,
+        electionTimeoutMaxMs: p.electionTimeoutMaxMs,
+        heartbeatIntervalMs: p.heartbeatIntervalMs,
+        unsafe: p.unsafe,
+      },
+      client: {
+        attemptTimeoutMs: p.attemptTimeoutMs,
+        operationTimeoutMs: p.operationTimeoutMs,
+        workload: {
+          operations: p.operationsPerClient,
+          keys: Array.from({ length: p.keys }, (_, i) => `k${i + 1}`),
+          thinkMs: p.thinkMs,
+        },
+      },
+    }),
+  nemesis: (cluster, { params: p }) =>
+    nemesisFromParams(
+      p,
+      cluster.servers,
+      aimAt(() => cluster.leader()?.id, p.leaderTargetProbability),
+    ),
+  invariants: PAXOS_TRIAL_INVARIANTS,
+  liveness: {
+    name: "a committed command after the last fault healed",
+    withinMs: (p) => p.livenessBoundMs,
+    prepare: (cluster, { params: p }) => {
+      cluster.simulation.addNode<RaftClientTimer>(PROBE, (ctx) =>
+        raftClient(ctx, {
+          servers: [...cluster.servers],
+          recorder: cluster.recorder,
+          attemptTimeoutMs: p.attemptTimeoutMs,
+          operationTimeoutMs: p.livenessBoundMs,
+        }));
+    },
+    start: (cluster) => probe(cluster).submit({ f: "write", key: "k1", value: "probe" }),
+    holds: (cluster) => probe(cluster).completions.some((c) => c.status === "ok"),
+    explain: (cluster) => cluster.describeRoles(),
+  },
+  history: linearizability("kv"),
+  untilMs: (p) => p.faultsUntilMs,
+  row: ({ params: p, system: cluster, failure, recoveryMs, history }) => {
+    let ok = 0, fail = 0, info = 0;
+    const latencies: number[] = [];
+    for (const id of cluster.clients) {
+      for (const c of cluster.client(id).completions) {
+        if (c.status === "info") info++;
+        else {
+          if (c.status === "ok") ok++;
+          else fail++;
+          latencies.push(c.completedMs - c.invokedMs);
+        }
+      }
+    }
+    return {
+      unsafe: p.unsafe,
+      okOps: ok,
+      failOps: fail,
+      infoOps: info,
+      latencyP50Ms: latencies.length > 0 ? quantile(latencies, 0.5) : null,
+      slots: cluster.safety.chosenSlots,
+      leaderships: cluster.roleChanges.filter((c) => c.role === "leader").length,
+      linearizable: history?.valid ?? true,
+      violation: describeViolation(failure),
+      recoveryMs,
+    };
+  },
+});
 
 /**
  * Runs one Multi-Paxos trial. Never throws for a protocol failure: it comes back in
@@ -324,132 +399,9 @@ const PROBE = "probe";
 export function runMultiPaxosTrial(
   params: MultiPaxosKvParamsInput,
   seed: number,
-  options: { readonly record?: boolean; readonly replay?: string } = {},
-): MultiPaxosTrialResult {
-  const p = parseConfig(MultiPaxosKvParamsSchema, params, "params");
-  const replay = options.replay ??
-    replayCommand("multi-paxos-kv", seed, { params: p, defaults: MULTI_PAXOS_KV_DEFAULTS });
-  const keys = Array.from({ length: p.keys }, (_, i) => `k${i + 1}`);
-  const cluster = new MultiPaxosCluster({
-    seed,
-    servers: p.servers,
-    clients: p.clients,
-    record: options.record ?? false,
-    replay,
-    network: {
-      latency: p.latency,
-      lossProbability: p.lossProbability,
-      duplicateProbability: p.duplicateProbability,
-    },
-    multiPaxos: {
-      electionTimeoutMinMs: p.electionTimeoutMinMs,
-      electionTimeoutMaxMs: p.electionTimeoutMaxMs,
-      heartbeatIntervalMs: p.heartbeatIntervalMs,
-      unsafe: p.unsafe,
-    },
-    client: {
-      attemptTimeoutMs: p.attemptTimeoutMs,
-      operationTimeoutMs: p.operationTimeoutMs,
-      workload: { operations: p.operationsPerClient, keys, thinkMs: p.thinkMs },
-    },
-  });
-  const simulation = cluster.simulation;
-  const servers = cluster.servers;
-  simulation.addNode<RaftClientTimer>(PROBE, (ctx) =>
-    raftClient(ctx, {
-      servers: [...servers],
-      recorder: cluster.recorder,
-      attemptTimeoutMs: p.attemptTimeoutMs,
-      operationTimeoutMs: p.livenessBoundMs,
-    }));
-  const steps = p.faultsPerSecond > 0 && servers.length >= 2
-    ? planRaftNemesis({
-      endMs: p.faultsUntilMs,
-      meanGapMs: nemesisProcesses(p) * 1000 / p.faultsPerSecond,
-      serverProcesses: p.concurrentServerFaults,
-      meanDurationMs: p.meanFaultDurationMs,
-      kinds: p.faultKinds,
-    }, new Random(seed).child("nemesis"))
-    : [];
-  const faults = scheduleNemesis(
-    simulation,
-    servers,
-    steps,
-    new Random(seed).child("nemesis-targets"),
-    { leader: () => cluster.leader()?.id, leaderTargetProbability: p.leaderTargetProbability },
-  );
-  let failure: PaxosTrialFailure | undefined;
-  let recoveryMs: number | null = null;
-  const healedMs = steps.reduce((latest, step) => Math.max(latest, step.endMs), 0);
-  try {
-    simulation.runUntil(healedMs);
-    const probe = simulation.node<RaftClient>(PROBE)!;
-    probe.submit({ f: "write", key: keys[0]!, value: "probe" });
-    const committedAt = simulation.runUntilTrue(
-      () => probe.completions.some((c) => c.status === "ok"),
-      {
-        withinMs: p.livenessBoundMs,
-        description: "a committed command after the last fault healed",
-        explain: () => cluster.describeRoles(),
-      },
-    );
-    recoveryMs = committedAt - healedMs;
-    if (simulation.now < p.faultsUntilMs) simulation.runUntil(p.faultsUntilMs);
-  } catch (error) {
-    if (!(error instanceof SimulationError)) throw error;
-    const invariant = /^Invariant "([^"]+)" broken/.exec(error.message)?.[1];
-    failure = {
-      seed,
-      kind: error.kind,
-      invariant,
-      message: error.message,
-      timeMs: error.timeMs,
-      replay,
-    };
-  }
-  const linearizability = checkLinearizable(cluster.history, { model: "kv" });
-  if (linearizability.valid === false && failure === undefined) {
-    failure = {
-      seed,
-      kind: "linearizability",
-      invariant: undefined,
-      message: linearizability.evidence?.summary ?? "the history is not linearizable",
-      timeMs: linearizability.evidence?.failedAtTime,
-      replay,
-    };
-  }
-  let ok = 0, fail = 0, info = 0;
-  const latencies: number[] = [];
-  for (const id of cluster.clients) {
-    for (const c of cluster.client(id).completions) {
-      if (c.status === "info") info++;
-      else {
-        if (c.status === "ok") ok++;
-        else fail++;
-        latencies.push(c.completedMs - c.invokedMs);
-      }
-    }
-  }
-  return {
-    seed,
-    params: p,
-    cluster,
-    faults,
-    linearizability,
-    failure,
-    row: {
-      unsafe: p.unsafe,
-      okOps: ok,
-      failOps: fail,
-      infoOps: info,
-      latencyP50Ms: latencies.length > 0 ? quantile(latencies, 0.5) : null,
-      slots: cluster.safety.chosenSlots,
-      leaderships: cluster.roleChanges.filter((c) => c.role === "leader").length,
-      linearizable: linearizability.valid,
-      violation: describeViolation(failure),
-      recoveryMs,
-    },
-  };
+  options: { readonly record?: boolean } = {},
+): TrialResult<MultiPaxosCluster, MultiPaxosKvParams, MultiPaxosKvRow> {
+  return runTrial(multiPaxosKvTrial, params, seed, options);
 }
 
 /**
@@ -479,42 +431,32 @@ export interface MultiPaxosSweepOptions {
   readonly seeds?: number | readonly number[];
   /** The first seed when `seeds` is a count. Default 1. */
   readonly firstSeed?: number;
-  /** Parameter sets to cycle through by seed. Default: the defaults alone. */
-  readonly profiles?: readonly MultiPaxosKvParamsInput[];
-  /** Parameters on top of the profile. */
+  /** Profiles to cycle through by seed. Default: the defaults alone. */
+  readonly profiles?:
+    | Readonly<Record<string, MultiPaxosKvParamsInput>>
+    | readonly MultiPaxosKvParamsInput[];
+  /** Parameters on top of every profile. */
   readonly params?: MultiPaxosKvParamsInput;
   /** Stop at the first failure. Default true. */
   readonly stopAtFirstFailure?: boolean;
 }
 
 /**
- * Runs {@link runMultiPaxosTrial} over many seeds.
+ * Runs the Multi-Paxos trial over many seeds.
  *
  * @example
  * ```ts
- * multiPaxosFaultSweep({ seeds: 1000 }).failures.length; // 0
+ * multiPaxosFaultSweep({ seeds: 1000, profiles: MULTI_PAXOS_FAULT_PROFILES }).failures.length; // 0
  * ```
  */
 export function multiPaxosFaultSweep(
   options: MultiPaxosSweepOptions = {},
-): PaxosSweepResult<MultiPaxosKvRow> {
-  const seeds = seedsOf(options.seeds, options.firstSeed);
-  const profiles = (options.profiles ?? [{}]).map((profile) =>
-    parseConfig(MultiPaxosKvParamsSchema, { ...profile, ...options.params }, "params")
-  );
-  if (profiles.length === 0) {
-    throw new RangeError("Cannot run a Multi-Paxos sweep: profiles must hold at least one set");
-  }
-  const stop = options.stopAtFirstFailure ?? true;
-  const failures: PaxosTrialFailure[] = [];
-  const rows: (MultiPaxosKvRow & { readonly seed: number })[] = [];
-  for (const seed of seeds) {
-    const result = runMultiPaxosTrial(profiles[seed % profiles.length]!, seed);
-    rows.push({ seed, ...result.row });
-    if (result.failure !== undefined) {
-      failures.push(result.failure);
-      if (stop) break;
-    }
-  }
-  return { trials: rows.length, failures, rows };
+): FaultSweepResult<MultiPaxosKvRow> {
+  return faultSweep(multiPaxosKvTrial, {
+    stopAtFirstFailure: options.stopAtFirstFailure ?? true,
+    ...(options.seeds === undefined ? {} : { seeds: options.seeds }),
+    ...(options.firstSeed === undefined ? {} : { firstSeed: options.firstSeed }),
+    ...(options.profiles === undefined ? {} : { profiles: options.profiles }),
+    ...(options.params === undefined ? {} : { params: options.params }),
+  });
 }

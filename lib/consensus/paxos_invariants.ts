@@ -98,6 +98,11 @@ export class PaxosSafety {
     return [...this.#first.values()].sort((a, b) => a.timeMs - b.timeMs);
   }
 
+  /** The first violation of `invariant`, if any. */
+  firstViolation(invariant: PaxosInvariantName): PaxosViolation | undefined {
+    return this.#first.get(invariant);
+  }
+
   /** The value chosen in `slot` (as JSON text) and the first ballot that chose it, if any. */
   chosen(slot: number): { readonly value: string; readonly ballot: number } | undefined {
     return this.#chosen.get(slot);

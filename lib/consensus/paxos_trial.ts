@@ -1,12 +1,13 @@
 /**
- * Single-decree Paxos under random faults: several proposers, each with its own value,
- * start at random moments, while a nemesis crashes and restarts, pauses and partitions
- * the processes over a network that loses, duplicates and reorders messages. The two
- * safety properties ({@link PaxosSafety}) are checked after every event; once the last
+ * Single-decree Paxos under random faults, as a trial of the shared harness
+ * (lib/testing): several proposers, each with its own value, start at random moments
+ * while a nemesis crashes and restarts, pauses and partitions the processes over a
+ * network that loses, duplicates and reorders messages. The two safety properties
+ * ({@link PaxosSafety}) are named invariants checked after every event; once the last
  * fault has healed, every proposer must learn the chosen value within a bound.
  *
- * {@link paxosFaultSweep} runs trials over many seeds; the `paxos` experiment is the
- * same trial.
+ * {@link paxosFaultSweep} runs it over many seeds; the `paxos` experiment is the same
+ * trial.
  *
  * @module
  */
@@ -14,17 +15,26 @@ import { z } from "zod";
 import {
   integerAtLeast,
   nonNegativeMs,
-  nonNegativeNumber,
   parseConfig,
   positiveMs,
   probability,
 } from "../config/mod.ts";
-import { replayCommand } from "../experiments/cli_args.ts";
 import { DistributionSchema } from "../sim/distributions.ts";
-import { SimulationError } from "../sim/errors.ts";
-import type { Fault } from "../sim/faults.ts";
 import { Random } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
+import {
+  defineTrial,
+  faultSweep,
+  type FaultSweepResult,
+  type Invariant,
+  invariant,
+  nemesisFromParams,
+  nemesisParams,
+  runTrial,
+  type Trial,
+  type TrialFailure,
+  type TrialResult,
+} from "../testing/mod.ts";
 import {
   PAXOS_UNSAFE_VARIANTS,
   type PaxosEvent,
@@ -33,9 +43,7 @@ import {
   type PaxosTimer,
   type PromiseRule,
 } from "./paxos.ts";
-import { PaxosSafety } from "./paxos_invariants.ts";
-import { scheduleNemesis } from "./paxos_nemesis.ts";
-import { planRaftNemesis } from "./raft_nemesis.ts";
+import { PAXOS_INVARIANTS, PaxosSafety } from "./paxos_invariants.ts";
 
 /** Zod schema of the parameters of a single-decree Paxos trial (the `paxos` experiment). */
 export const PaxosParamsSchema = z.strictObject({
@@ -56,18 +64,12 @@ export const PaxosParamsSchema = z.strictObject({
   lossProbability: probability().default(0.05).describe("Probability a message is lost"),
   duplicateProbability: probability().default(0.05)
     .describe("Probability a message is delivered twice"),
-  faultsPerSecond: nonNegativeNumber().default(40)
-    .describe("Mean rate at which faults start, over all fault timelines (0: no faults)"),
-  meanFaultDurationMs: positiveMs().default(15)
-    .describe("Mean duration of a fault (partition, crash, pause), in ms"),
-  faultsUntilMs: positiveMs().default(300)
-    .describe("Every fault has healed by this time, in ms; liveness is checked after it"),
-  concurrentServerFaults: integerAtLeast(1).default(2)
-    .describe("How many crash/pause faults may overlap (each runs its own timeline)"),
-  faultKinds: z.array(z.enum(["partition", "isolate", "partition-one-way", "crash", "pause"]))
-    .min(1, { error: "must list at least one kind" })
-    .default(["crash", "isolate", "partition", "pause"])
-    .describe("Faults the nemesis draws from"),
+  ...nemesisParams({
+    faultsPerSecond: 40,
+    meanFaultDurationMs: 15,
+    faultsUntilMs: 300,
+    faultKinds: ["crash", "isolate", "partition", "pause"],
+  }),
   livenessBoundMs: positiveMs().default(5000)
     .describe("After the faults end, every proposer must learn the value within this long, in ms"),
   unsafe: z.enum(["none", ...PAXOS_UNSAFE_VARIANTS]).default("none")
@@ -85,26 +87,6 @@ export type PaxosParamsInput = z.input<typeof PaxosParamsSchema>;
 
 /** The default parameters. */
 export const PAXOS_DEFAULTS: PaxosParams = parseConfig(PaxosParamsSchema, {}, "params");
-
-/** How a Paxos trial failed (single-decree or Multi-Paxos). */
-export interface PaxosTrialFailure {
-  /** The trial's seed. */
-  readonly seed: number;
-  /**
-   * `safety` (a property broke during the run), `liveness` (no progress in time after
-   * the faults healed), `linearizability` (Multi-Paxos: the history is not
-   * linearizable), `node-exception` or `bound-exceeded` (the run itself failed).
-   */
-  readonly kind: "safety" | "liveness" | "linearizability" | "node-exception" | "bound-exceeded";
-  /** For `safety`, the property that broke. */
-  readonly invariant: string | undefined;
-  /** What happened, in words. */
-  readonly message: string;
-  /** When, in virtual ms. */
-  readonly timeMs: number | undefined;
-  /** The command that replays the trial. */
-  readonly replay: string;
-}
 
 /** One row of the `paxos` experiment: one trial. */
 export type PaxosRow = {
@@ -124,38 +106,186 @@ export type PaxosRow = {
   readonly allLearnedMs: number | null;
   /** Faults the nemesis applied (their ends included). */
   readonly faults: number;
-  /** How the trial failed (kind: property), or null. */
+  /** How the trial failed ("kind: what broke"), or null. */
   readonly violation: string | null;
 };
 
-/** Options of {@link runPaxosTrial} that are not experiment parameters. */
+/** A single-decree Paxos run: the simulation, the safety checker and what was counted. */
+export interface PaxosSystem {
+  /** The simulation. */
+  readonly simulation: Simulation<PaxosMessage<string>>;
+  /** The processes (n1, n2, ...), every one an acceptor and a learner. */
+  readonly nodes: readonly string[];
+  /** The proposers among them. */
+  readonly proposers: readonly string[];
+  /** The safety checker, told of every acceptance and every learned value. */
+  readonly safety: PaxosSafety;
+  /** What the run counted so far. */
+  readonly counts: {
+    /** Rounds started by all proposers. */
+    rounds: number;
+    /** Rounds started when the value was chosen. */
+    roundsToChoose: number | null;
+    /** When the value was chosen, in ms. */
+    chosenMs: number | null;
+    /** When every proposer had learned it, in ms. */
+    allLearnedMs: number | null;
+  };
+}
+
+/** Options of {@link paxosTrial}: plug-ins that are not parameters. */
 export interface PaxosTrialOptions {
-  /** Keep the trace, to draw the run. Default false. */
-  readonly record?: boolean;
   /** The acceptors' answer to prepares (an exercise's answer). */
   readonly promiseRule?: PromiseRule;
-  /** The replay line of a failure. Default: the `paxos` command for this seed and these parameters. */
-  readonly replay?: string;
   /** Also told of every event. */
   readonly observer?: (event: PaxosEvent<string>) => void;
 }
 
-/** A finished single-decree trial. */
-export interface PaxosTrialResult {
-  /** The seed. */
-  readonly seed: number;
-  /** The parameters, with defaults applied. */
-  readonly params: PaxosParams;
-  /** The simulation (its trace is empty unless `record` was set). */
-  readonly simulation: Simulation<PaxosMessage<string>>;
-  /** The safety checker, with the chosen value. */
-  readonly safety: PaxosSafety;
-  /** The faults applied, in order. */
-  readonly faults: readonly Fault[];
-  /** How the trial failed, or undefined. */
-  readonly failure: PaxosTrialFailure | undefined;
-  /** The experiment's row. */
-  readonly row: PaxosRow;
+/** The two safety properties as the harness's named invariants. */
+export const PAXOS_TRIAL_INVARIANTS: readonly Invariant<{ readonly safety: PaxosSafety }>[] =
+  PAXOS_INVARIANTS.map((name) =>
+    invariant(
+      name,
+      (system: { readonly safety: PaxosSafety }) => system.safety.firstViolation(name)?.message,
+    )
+  );
+
+/**
+ * The single-decree trial, with optional plug-ins.
+ *
+ * @example
+ * ```ts
+ * import { caughtWithin } from "../testing/mod.ts";
+ * caughtWithin(paxosTrial(), 50, { params: { unsafe: "ignorePhase1Values" } }).invariant;
+ * // "at most one value chosen per slot"
+ * ```
+ */
+export function paxosTrial(
+  options: PaxosTrialOptions = {},
+): Trial<typeof PaxosParamsSchema, PaxosSystem, PaxosRow> {
+  return defineTrial<typeof PaxosParamsSchema, PaxosSystem, PaxosRow>({
+    name: "paxos",
+    params: PaxosParamsSchema,
+    build: ({ params: p, seed, record, replay }) => buildPaxos(p, seed, record, replay, options),
+    nemesis: (system, { params: p }) => nemesisFromParams(p, system.nodes),
+    invariants: PAXOS_TRIAL_INVARIANTS,
+    liveness: {
+      name: "every proposer learning the chosen value after the faults healed",
+      withinMs: (p) => p.livenessBoundMs,
+      holds: (system) => {
+        const all = system.proposers.every((id) =>
+          system.simulation.node<PaxosNode<string>>(id)?.hasLearned === true
+        );
+        if (all) system.counts.allLearnedMs ??= system.simulation.now;
+        return all;
+      },
+      explain: (system) =>
+        system.proposers.map((id) => {
+          const node = system.simulation.node<PaxosNode<string>>(id);
+          return `${id} ${node?.hasLearned ? `learned ${node.learned}` : "has not learned"}`;
+        }).join(", "),
+    },
+    history: false,
+    untilMs: (p) => p.proposerStartSpreadMs,
+    row: ({ params: p, system, faults, failure }) => {
+      const chosen = system.safety.chosen(0);
+      return {
+        unsafe: p.unsafe,
+        decided: chosen !== undefined,
+        value: chosen?.value ?? null,
+        rounds: system.counts.rounds,
+        roundsToChoose: system.counts.roundsToChoose,
+        chosenMs: system.counts.chosenMs,
+        allLearnedMs: failure === undefined ? system.counts.allLearnedMs : null,
+        faults: faults.length,
+        violation: describeViolation(failure),
+      };
+    },
+  });
+}
+
+function buildPaxos(
+  p: PaxosParams,
+  seed: number,
+  record: boolean,
+  replay: string,
+  options: PaxosTrialOptions,
+): PaxosSystem {
+  const nodes = Array.from({ length: p.acceptors }, (_, i) => `n${i + 1}`);
+  const simulation = new Simulation<PaxosMessage<string>>({
+    seed,
+    record,
+    replay,
+    network: {
+      latency: p.latency,
+      lossProbability: p.lossProbability,
+      duplicateProbability: p.duplicateProbability,
+    },
+  });
+  const safety = new PaxosSafety({ acceptors: nodes.length, now: () => simulation.now });
+  const system: PaxosSystem = {
+    simulation,
+    nodes,
+    proposers: nodes.slice(0, p.proposers),
+    safety,
+    counts: { rounds: 0, roundsToChoose: null, chosenMs: null, allLearnedMs: null },
+  };
+  const counts = system.counts;
+  const observer = (event: PaxosEvent<string>) => {
+    switch (event.kind) {
+      case "round":
+        counts.rounds++;
+        break;
+      case "accept":
+        safety.accepted(event.node, 0, event.ballot, event.value);
+        if (counts.chosenMs === null && safety.chosen(0) !== undefined) {
+          counts.chosenMs = simulation.now;
+          counts.roundsToChoose = counts.rounds;
+        }
+        break;
+      case "learn":
+        safety.learned(event.node, 0, event.value);
+        break;
+      case "promise":
+        break;
+    }
+    options.observer?.(event);
+  };
+  const starts = new Random(seed).child("proposer-starts");
+  const startDelays = system.proposers.map(() =>
+    p.proposerStartSpreadMs > 0 ? starts.uniform(0, p.proposerStartSpreadMs) : 0
+  );
+  const unsafe = p.unsafe === "none" ? {} : { [p.unsafe]: true };
+  simulation.addNodes<PaxosTimer>(nodes, (ctx) => {
+    const index = nodes.indexOf(ctx.id);
+    return new PaxosNode<string>(ctx, {
+      acceptors: nodes,
+      // A restarted proposer starts again at once.
+      ...(index < p.proposers
+        ? { proposal: `v${index + 1}`, startDelayMs: ctx.incarnation > 1 ? 0 : startDelays[index]! }
+        : {}),
+      roundTimeoutMs: p.roundTimeoutMs,
+      retryDelayMs: p.retryDelayMs,
+      retryJitterMs: p.retryJitterMs,
+      unsafe,
+      observer,
+      ...(options.promiseRule === undefined ? {} : { promiseRule: options.promiseRule }),
+    });
+  });
+  return system;
+}
+
+/** A failure as a short row cell: "kind: what broke", or null. */
+export function describeViolation(failure: TrialFailure | undefined): string | null {
+  return failure === undefined ? null : `${failure.kind}: ${failure.invariant}`;
+}
+
+const DEFAULT_TRIAL = paxosTrial();
+
+/** Options of {@link runPaxosTrial}. */
+export interface RunPaxosTrialOptions extends PaxosTrialOptions {
+  /** Keep the trace, to draw the run. Default false. */
+  readonly record?: boolean;
 }
 
 /**
@@ -165,160 +295,18 @@ export interface PaxosTrialResult {
  * @example
  * ```ts
  * runPaxosTrial({}, 1).failure; // undefined
- * runPaxosTrial({ unsafe: "ignorePhase1Values" }, 3).failure?.invariant;
- * // "at most one value chosen per slot", for many seeds
+ * runPaxosTrial({ unsafe: "ignorePhase1Values" }, 2).failure?.invariant;
+ * // "at most one value chosen per slot"
  * ```
  */
 export function runPaxosTrial(
   params: PaxosParamsInput,
   seed: number,
-  options: PaxosTrialOptions = {},
-): PaxosTrialResult {
-  const p = parseConfig(PaxosParamsSchema, params, "params");
-  const replay = options.replay ??
-    replayCommand("paxos", seed, { params: p, defaults: PAXOS_DEFAULTS });
-  const nodes = Array.from({ length: p.acceptors }, (_, i) => `n${i + 1}`);
-  const simulation = new Simulation<PaxosMessage<string>>({
-    seed,
-    record: options.record ?? false,
-    replay,
-    network: {
-      latency: p.latency,
-      lossProbability: p.lossProbability,
-      duplicateProbability: p.duplicateProbability,
-    },
-  });
-  const safety = new PaxosSafety({ acceptors: nodes.length });
-  safety.attach(simulation);
-  let rounds = 0;
-  let chosenMs: number | null = null;
-  let roundsToChoose: number | null = null;
-  const learnedAt = new Map<string, number>();
-  const observer = (event: PaxosEvent<string>) => {
-    switch (event.kind) {
-      case "round":
-        rounds++;
-        break;
-      case "accept":
-        safety.accepted(event.node, 0, event.ballot, event.value);
-        if (chosenMs === null && safety.chosen(0) !== undefined) {
-          chosenMs = simulation.now;
-          roundsToChoose = rounds;
-        }
-        break;
-      case "learn":
-        safety.learned(event.node, 0, event.value);
-        if (!learnedAt.has(event.node)) learnedAt.set(event.node, simulation.now);
-        break;
-      case "promise":
-        break;
-    }
-    options.observer?.(event);
-  };
-  const starts = new Random(seed).child("proposer-starts");
-  const startDelays = nodes.slice(0, p.proposers).map(() =>
-    p.proposerStartSpreadMs > 0 ? starts.uniform(0, p.proposerStartSpreadMs) : 0
-  );
-  const unsafe = p.unsafe === "none" ? {} : { [p.unsafe]: true };
-  simulation.addNodes<PaxosTimer>(nodes, (ctx) => {
-    const index = nodes.indexOf(ctx.id);
-    const proposer = index < p.proposers;
-    return new PaxosNode<string>(ctx, {
-      acceptors: nodes,
-      ...(proposer ? { proposal: `v${index + 1}`, startDelayMs: startDelays[index]! } : {}),
-      // A restarted proposer starts again at once.
-      ...(ctx.incarnation > 1 ? { startDelayMs: 0 } : {}),
-      roundTimeoutMs: p.roundTimeoutMs,
-      retryDelayMs: p.retryDelayMs,
-      retryJitterMs: p.retryJitterMs,
-      unsafe,
-      observer,
-      ...(options.promiseRule === undefined ? {} : { promiseRule: options.promiseRule }),
-    });
-  });
-  const steps = p.faultsPerSecond > 0 && nodes.length >= 2
-    ? planRaftNemesis({
-      endMs: p.faultsUntilMs,
-      meanGapMs: nemesisProcesses(p) * 1000 / p.faultsPerSecond,
-      serverProcesses: p.concurrentServerFaults,
-      meanDurationMs: p.meanFaultDurationMs,
-      kinds: p.faultKinds,
-    }, new Random(seed).child("nemesis"))
-    : [];
-  const faults = scheduleNemesis(
-    simulation,
-    nodes,
-    steps,
-    new Random(seed).child("nemesis-targets"),
-  );
-  const proposers = nodes.slice(0, p.proposers);
-  const healedMs = steps.reduce((latest, step) => Math.max(latest, step.endMs), 0);
-  let failure: PaxosTrialFailure | undefined;
-  let allLearnedMs: number | null = null;
-  try {
-    simulation.runUntil(Math.max(healedMs, p.proposerStartSpreadMs));
-    // Liveness: with the faults over, every proposer learns the chosen value.
-    allLearnedMs = simulation.runUntilTrue(
-      () => proposers.every((id) => simulation.node<PaxosNode<string>>(id)?.hasLearned === true),
-      {
-        withinMs: p.livenessBoundMs,
-        description: "every proposer learning the chosen value after the faults healed",
-        explain: () =>
-          proposers.map((id) => {
-            const node = simulation.node<PaxosNode<string>>(id);
-            return `${id} ${node?.hasLearned ? `learned ${node.learned}` : "has not learned"}`;
-          }).join(", "),
-      },
-    );
-  } catch (error) {
-    if (!(error instanceof SimulationError)) throw error;
-    const invariant = /^Invariant "([^"]+)" broken/.exec(error.message)?.[1];
-    failure = {
-      seed,
-      kind: error.kind,
-      invariant,
-      message: error.message,
-      timeMs: error.timeMs,
-      replay,
-    };
-  }
-  const chosen = safety.chosen(0);
-  return {
-    seed,
-    params: p,
-    simulation,
-    safety,
-    faults,
-    failure,
-    row: {
-      unsafe: p.unsafe,
-      decided: chosen !== undefined,
-      value: chosen?.value ?? null,
-      rounds,
-      roundsToChoose,
-      chosenMs,
-      allLearnedMs: failure === undefined ? allLearnedMs : null,
-      faults: faults.length,
-      violation: describeViolation(failure),
-    },
-  };
-}
-
-/** A failure as a short row cell: "kind: property", the kind alone, or null. */
-export function describeViolation(failure: PaxosTrialFailure | undefined): string | null {
-  if (failure === undefined) return null;
-  return failure.invariant === undefined ? failure.kind : `${failure.kind}: ${failure.invariant}`;
-}
-
-/** How many fault timelines run at once (the network's, if it has kinds, plus the servers'), to spread a fault rate over them. */
-export function nemesisProcesses(
-  p: { readonly faultKinds: readonly string[]; readonly concurrentServerFaults: number },
-): number {
-  const network = p.faultKinds.some((k) =>
-    k === "partition" || k === "isolate" || k === "partition-one-way"
-  );
-  const server = p.faultKinds.some((k) => k === "crash" || k === "pause" || k === "clock-jump");
-  return (network ? 1 : 0) + (server ? p.concurrentServerFaults : 0);
+  options: RunPaxosTrialOptions = {},
+): TrialResult<PaxosSystem, PaxosParams, PaxosRow> {
+  const { record, ...plugins } = options;
+  const trial = Object.keys(plugins).length === 0 ? DEFAULT_TRIAL : paxosTrial(plugins);
+  return runTrial(trial, params, seed, record === undefined ? {} : { record });
 }
 
 /**
@@ -340,7 +328,7 @@ export const PAXOS_FAULT_PROFILES: Readonly<Record<string, PaxosParamsInput>> = 
     retryJitterMs: 2,
     faultsPerSecond: 150,
     meanFaultDurationMs: 4,
-    concurrentServerFaults: 1,
+    concurrentNodeFaults: 1,
     faultKinds: ["crash"],
     faultsUntilMs: 400,
     latency: { kind: "lognormal", medianMs: 4, sigma: 1 },
@@ -348,76 +336,36 @@ export const PAXOS_FAULT_PROFILES: Readonly<Record<string, PaxosParamsInput>> = 
 };
 
 /** Options of {@link paxosFaultSweep}. */
-export interface PaxosSweepOptions {
+export interface PaxosSweepOptions extends PaxosTrialOptions {
   /** How many seeds (from `firstSeed`), or the seeds themselves. Default 100. */
   readonly seeds?: number | readonly number[];
   /** The first seed when `seeds` is a count. Default 1. */
   readonly firstSeed?: number;
-  /** The trials' parameters. Default: the `paxos` defaults. */
+  /** Profiles to cycle through by seed. Default: the defaults alone. */
+  readonly profiles?: Readonly<Record<string, PaxosParamsInput>> | readonly PaxosParamsInput[];
+  /** Parameters on top of every profile. */
   readonly params?: PaxosParamsInput;
-  /** The acceptors' answer to prepares (an exercise's answer). */
-  readonly promiseRule?: PromiseRule;
   /** Stop at the first failure. Default true. */
   readonly stopAtFirstFailure?: boolean;
 }
 
-/** What a Paxos sweep found (single-decree or Multi-Paxos). */
-export interface PaxosSweepResult<R> {
-  /** Trials run. */
-  readonly trials: number;
-  /** Every failure, in seed order (at most one with `stopAtFirstFailure`). */
-  readonly failures: readonly PaxosTrialFailure[];
-  /** One row per trial. */
-  readonly rows: readonly (R & { readonly seed: number })[];
-}
-
 /**
- * Runs {@link runPaxosTrial} over many seeds; a failure names its seed and the line that
- * replays it.
+ * Runs the single-decree trial over many seeds; a failure names its seed and the line
+ * that replays it.
  *
  * @example
  * ```ts
  * paxosFaultSweep({ seeds: 1000 }).failures.length; // 0
- * paxosFaultSweep({ params: { unsafe: "forgetPromise" } }).failures[0]?.seed;
  * ```
  */
-export function paxosFaultSweep(options: PaxosSweepOptions = {}): PaxosSweepResult<PaxosRow> {
-  const seeds = seedsOf(options.seeds, options.firstSeed);
-  const params = parseConfig(PaxosParamsSchema, options.params ?? {}, "params");
-  const stop = options.stopAtFirstFailure ?? true;
-  const failures: PaxosTrialFailure[] = [];
-  const rows: (PaxosRow & { readonly seed: number })[] = [];
-  for (const seed of seeds) {
-    const result = runPaxosTrial(params, seed, {
-      ...(options.promiseRule === undefined ? {} : { promiseRule: options.promiseRule }),
-    });
-    rows.push({ seed, ...result.row });
-    if (result.failure !== undefined) {
-      failures.push(result.failure);
-      if (stop) break;
-    }
-  }
-  return { trials: rows.length, failures, rows };
-}
-
-/** The seeds of a sweep: a count from `first` (default 1), or the list itself. */
-export function seedsOf(seeds: number | readonly number[] | undefined, first = 1): number[] {
-  if (typeof seeds === "object") return [...seeds];
-  const count = seeds ?? 100;
-  if (!Number.isInteger(count) || count < 0) {
-    throw new RangeError(
-      `Cannot run a sweep: seeds must be a whole number at least 0, got ${count}`,
-    );
-  }
-  return Array.from({ length: count }, (_, i) => first + i);
-}
-
-/** A failure in a few lines: kind, seed, time, the message's first line and the replay. */
-export function describePaxosFailure(failure: PaxosTrialFailure): string {
-  const what = failure.invariant === undefined
-    ? failure.kind
-    : `${failure.kind} (${failure.invariant})`;
-  const at = failure.timeMs === undefined ? "" : ` at ${failure.timeMs.toFixed(3)} ms`;
-  const first = failure.message.split("\n")[0];
-  return `${what}, seed ${failure.seed}${at}: ${first}\n  replay: ${failure.replay}`;
+export function paxosFaultSweep(options: PaxosSweepOptions = {}): FaultSweepResult<PaxosRow> {
+  const { seeds, firstSeed, profiles, params, stopAtFirstFailure, ...plugins } = options;
+  const trial = Object.keys(plugins).length === 0 ? DEFAULT_TRIAL : paxosTrial(plugins);
+  return faultSweep(trial, {
+    stopAtFirstFailure: stopAtFirstFailure ?? true,
+    ...(seeds === undefined ? {} : { seeds }),
+    ...(firstSeed === undefined ? {} : { firstSeed }),
+    ...(profiles === undefined ? {} : { profiles }),
+    ...(params === undefined ? {} : { params }),
+  });
 }

@@ -17,11 +17,8 @@ import {
   type PromiseRule,
   promiseRule,
 } from "../consensus/paxos.ts";
-import {
-  describePaxosFailure,
-  PAXOS_FAULT_PROFILES,
-  paxosFaultSweep,
-} from "../consensus/paxos_trial.ts";
+import { PAXOS_FAULT_PROFILES, paxosFaultSweep } from "../consensus/paxos_trial.ts";
+import { describeFailure } from "../testing/mod.ts";
 import type { Row } from "../experiments/experiment.ts";
 import { ExerciseResult } from "./result.ts";
 
@@ -121,7 +118,7 @@ export function checkPromiseRule(
       break;
     }
     if (failure !== undefined) {
-      details.push(`The ${name} sweep broke a property: ${describePaxosFailure(failure)}`);
+      details.push(`The ${name} sweep broke a property: ${describeFailure(failure)}`);
     } else {
       details.push(
         `${seeds} seeds of the ${name} fault sweep: one value chosen, never changed, every proposer learned it.`,

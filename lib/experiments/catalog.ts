@@ -14,6 +14,7 @@ import { fanoutTail } from "./fanout_tail.ts";
 import { latencyShapes } from "./latency_shapes.ts";
 import { lwwSkew } from "./lww_skew.ts";
 import { partialFailure } from "./partial_failure.ts";
+import { multiPaxosKv, paxos } from "./paxos.ts";
 import { paxosDuel } from "./paxos_duel.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
@@ -40,7 +41,9 @@ export const experiments: readonly AnyExperiment[] = [
   lwwSkew,
   raftFailover,
   raftKv,
+  paxos,
   paxosDuel,
+  multiPaxosKv,
   raftVsPaxos,
   backoff,
   overload,

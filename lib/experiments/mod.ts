@@ -18,6 +18,7 @@ export * from "./partial_failure.ts";
 export * from "./ping_rtt.ts";
 export * from "./progress.ts";
 export * from "./raft_failover.ts";
+export * from "./paxos.ts";
 export * from "./paxos_duel.ts";
 export * from "./raft_kv.ts";
 export * from "./raft_vs_paxos.ts";

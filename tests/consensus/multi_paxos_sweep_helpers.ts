@@ -1,7 +1,7 @@
 /** The Multi-Paxos fault sweep as the tests run it: seeds cycle through every profile. */
 import assert from "node:assert/strict";
+import { describeFailure } from "../../lib/testing/mod.ts";
 import {
-  describePaxosFailure,
   MULTI_PAXOS_FAULT_PROFILES,
   MULTI_PAXOS_KV_DEFAULTS,
   multiPaxosFaultSweep,
@@ -15,8 +15,9 @@ export function assertCleanMultiPaxosSweep(first: number, count: number): void {
     profiles: Object.values(MULTI_PAXOS_FAULT_PROFILES),
   });
   const failure = result.failures[0];
-  assert.equal(failure, undefined, failure && describePaxosFailure(failure));
+  assert.equal(failure, undefined, failure && describeFailure(failure));
   assert.equal(result.trials, count);
+  assert.equal(result.unknown, 0, "every history was checked to a verdict");
   for (const row of result.rows) {
     assert.equal(row.linearizable, true, `seed ${row.seed}: linearizable`);
     assert.ok(

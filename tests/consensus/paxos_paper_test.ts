@@ -19,12 +19,12 @@ import {
   promiseRule,
   valueToPropose,
 } from "../../lib/mod.ts";
-import { PaxosFakeContext } from "./paxos_fake.ts";
+import { FakeContext } from "../../lib/testing/mod.ts";
 
 const THREE = ["n1", "n2", "n3"];
 
 function acceptor(id = "n2", storage?: MemoryStorage) {
-  const ctx = new PaxosFakeContext<PaxosMessage<string>, PaxosTimer>(id, THREE, {
+  const ctx = new FakeContext<PaxosMessage<string>, PaxosTimer>(id, THREE, {
     ...(storage === undefined ? {} : { storage, incarnation: 2 }),
   });
   const node = new PaxosNode<string>(ctx, { acceptors: THREE, learners: [] });
@@ -99,7 +99,7 @@ Deno.test("§2.3 stable storage: an acceptor's promise survives a restart", () =
 
 Deno.test("§2.3 stable storage: the forgetPromise variant loses the promise across a restart", () => {
   const storage = new MemoryStorage();
-  const ctx = new PaxosFakeContext<PaxosMessage<string>, PaxosTimer>("n2", THREE, { storage });
+  const ctx = new FakeContext<PaxosMessage<string>, PaxosTimer>("n2", THREE, { storage });
   const node = new PaxosNode<string>(ctx, {
     acceptors: THREE,
     learners: [],
@@ -114,7 +114,7 @@ Deno.test("§2.3 stable storage: the forgetPromise variant loses the promise acr
 Deno.test("§2.3 a restarted proposer never reuses a ballot", () => {
   const storage = new MemoryStorage();
   const start = (incarnation: number) => {
-    const ctx = new PaxosFakeContext<PaxosMessage<string>, PaxosTimer>("n1", THREE, {
+    const ctx = new FakeContext<PaxosMessage<string>, PaxosTimer>("n1", THREE, {
       storage,
       incarnation,
     });
@@ -129,7 +129,7 @@ Deno.test("§2.3 a restarted proposer never reuses a ballot", () => {
 });
 
 Deno.test("P2c: the proposer adopts the value of the highest-numbered proposal in the promises", () => {
-  const ctx = new PaxosFakeContext<PaxosMessage<string>, PaxosTimer>("n1", THREE);
+  const ctx = new FakeContext<PaxosMessage<string>, PaxosTimer>("n1", THREE);
   const node = new PaxosNode<string>(ctx, { acceptors: THREE, proposal: "mine" });
   node.onTimer({ type: "propose" });
   const ballot = node.ballot;
@@ -150,7 +150,7 @@ Deno.test("P2c: the proposer adopts the value of the highest-numbered proposal i
 });
 
 Deno.test("P2c: the ignorePhase1Values variant proposes its own value regardless", () => {
-  const ctx = new PaxosFakeContext<PaxosMessage<string>, PaxosTimer>("n1", THREE);
+  const ctx = new FakeContext<PaxosMessage<string>, PaxosTimer>("n1", THREE);
   const node = new PaxosNode<string>(ctx, {
     acceptors: THREE,
     proposal: "mine",
@@ -169,7 +169,7 @@ Deno.test("P2c: the ignorePhase1Values variant proposes its own value regardless
 });
 
 Deno.test("Learning: a learner learns a value once a majority accepted it in one ballot", () => {
-  const ctx = new PaxosFakeContext<PaxosMessage<string>, PaxosTimer>("n3", THREE);
+  const ctx = new FakeContext<PaxosMessage<string>, PaxosTimer>("n3", THREE);
   const node = new PaxosNode<string>(ctx, { acceptors: THREE });
   node.onMessage("n1", { type: "Accepted", ballot: ballotOf(1, 0), value: "x" });
   node.onMessage("n2", { type: "Accepted", ballot: ballotOf(2, 1), value: "y" });
@@ -180,7 +180,7 @@ Deno.test("Learning: a learner learns a value once a majority accepted it in one
 });
 
 Deno.test("Multi-Paxos §3: one phase 1 covers every slot from the first unknown one, and the leader re-proposes what it learns", () => {
-  const ctx = new PaxosFakeContext<MultiPaxosMessage<unknown, unknown>, MultiPaxosTimer>(
+  const ctx = new FakeContext<MultiPaxosMessage<unknown, unknown>, MultiPaxosTimer>(
     "n1",
     THREE,
   );

@@ -4,17 +4,18 @@
  */
 import assert from "node:assert/strict";
 import {
-  describePaxosFailure,
   PAXOS_DEFAULTS,
   PAXOS_FAULT_PROFILES,
   paxosFaultSweep,
+  paxosTrial,
 } from "../../lib/mod.ts";
+import { caughtWithin, describeFailure } from "../../lib/testing/mod.ts";
 
 for (const [name, profile] of Object.entries(PAXOS_FAULT_PROFILES)) {
   Deno.test(`paxosFaultSweep: 1,000 seeds of the ${name} profile choose one value, never change it, and every proposer learns it`, () => {
     const result = paxosFaultSweep({ seeds: 1000, params: profile });
     const failure = result.failures[0];
-    assert.equal(failure, undefined, failure && describePaxosFailure(failure));
+    assert.equal(failure, undefined, failure && describeFailure(failure));
     assert.equal(result.trials, 1000);
     for (const row of result.rows) {
       assert.equal(row.decided, true, `seed ${row.seed} decided`);
@@ -36,19 +37,21 @@ const VARIANTS = [
   { unsafe: "forgetPromise", profile: "crash-storm", budget: 1000 },
 ] as const;
 
+const trial = paxosTrial();
 for (const { unsafe, profile, budget } of VARIANTS) {
   for (const firstSeed of [1, 7001]) {
-    Deno.test(`paxosFaultSweep catches ${unsafe} within ${budget} seeds of ${profile} from seed ${firstSeed}`, () => {
-      const result = paxosFaultSweep({
-        seeds: budget,
+    Deno.test(`paxosTrial catches ${unsafe} within ${budget} seeds of ${profile} from seed ${firstSeed}`, () => {
+      const failure = caughtWithin(trial, budget, {
         firstSeed,
         params: { ...PAXOS_FAULT_PROFILES[profile], unsafe },
+        excerpt: false,
       });
-      const failure = result.failures[0];
-      assert.ok(failure !== undefined, `${unsafe} survived ${budget} seeds`);
       assert.equal(failure.kind, "safety");
       assert.equal(failure.invariant, "at most one value chosen per slot");
-      assert.match(failure.replay, new RegExp(`--seed ${failure.seed} .*unsafe=${unsafe}`));
+      assert.match(
+        failure.replay,
+        new RegExp(`run paxos --seed ${failure.seed} .*unsafe=${unsafe}`),
+      );
     });
   }
 }
@@ -56,7 +59,7 @@ for (const { unsafe, profile, budget } of VARIANTS) {
 Deno.test("runPaxosTrial rejects a bad parameter before running", () => {
   assert.throws(
     () => paxosFaultSweep({ seeds: 1, params: { proposers: 9, acceptors: 3 } }),
-    /params\.proposers/,
+    /proposers: must be at most acceptors/,
   );
   assert.equal(PAXOS_DEFAULTS.acceptors, 5);
 });
