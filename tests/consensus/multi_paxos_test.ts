@@ -3,7 +3,10 @@ import {
   MULTI_PAXOS_FAULT_PROFILES,
   MultiPaxosCluster,
   multiPaxosKvTrial,
+  type MultiPaxosMessage,
+  MultiPaxosNode,
   runMultiPaxosTrial,
+  Simulation,
 } from "../../lib/mod.ts";
 import { caughtWithin } from "../../lib/testing/mod.ts";
 
@@ -50,4 +53,45 @@ Deno.test("runMultiPaxosTrial without faults completes every operation, lineariz
   assert.equal(trial.failure, undefined);
   assert.equal(trial.row.okOps + trial.row.failOps, 30);
   assert.equal(trial.row.linearizable, true);
+});
+
+Deno.test("MultiPaxosNode replicates any StateMachine: a counter, applied once per command despite retries", () => {
+  type Counter = { readonly add: number };
+  class Total {
+    total = 0;
+    apply(command: Counter): number {
+      return (this.total += command.add);
+    }
+  }
+  const servers = ["n1", "n2", "n3"];
+  const sim = new Simulation<MultiPaxosMessage<Counter, number>>({
+    seed: 3,
+    network: { latency: { kind: "uniform", minMs: 1, maxMs: 5 }, duplicateProbability: 0.3 },
+  });
+  sim.addNodes(
+    servers,
+    (ctx) => new MultiPaxosNode<Counter, number>(ctx, { servers, stateMachine: () => new Total() }),
+  );
+  const replies: number[] = [];
+  sim.addNode("c1", (ctx) => ({
+    start() {
+      // Once a leader is elected (election timeouts are 150–300 ms), the same command,
+      // numbered 1 in the session, goes to every server twice.
+      for (const to of [...servers, ...servers]) {
+        ctx.setTimer(700, { to });
+      }
+    },
+    onTimer(payload: { to: string }) {
+      ctx.send(payload.to, { type: "ClientRequest", clientId: "c1", seq: 1, op: { add: 5 } });
+    },
+    onMessage(_from: string, message: MultiPaxosMessage<Counter, number>) {
+      if (message.type === "ClientReply" && message.status === "ok") replies.push(message.result!);
+    },
+  }));
+  sim.runUntil(1500);
+  assert.ok(replies.length >= 1 && replies.every((r) => r === 5), `replies ${replies}`);
+  for (const id of servers) {
+    const node = sim.node<MultiPaxosNode<Counter, number>>(id)!;
+    assert.equal((node.stateMachine as Total).total, 5, `${id} applied the command once`);
+  }
 });
