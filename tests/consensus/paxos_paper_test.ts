@@ -213,3 +213,30 @@ Deno.test("Multi-Paxos §3: one phase 1 covers every slot from the first unknown
   assert.ok(sent.every((s) => s.message.type === "Accept"), "phase 2 only");
   assert.deepEqual(new Set(sent.map((s) => (s.message as { slot: number }).slot)), new Set([2]));
 });
+
+Deno.test("Multi-Paxos §2.3 stable storage: a restarted server keeps its promise; the forgetPromise variant does not", () => {
+  for (const unsafe of ["none", "forgetPromise"] as const) {
+    const storage = new MemoryStorage();
+    const start = (incarnation: number) => {
+      const ctx = new FakeContext<MultiPaxosMessage<unknown, unknown>, MultiPaxosTimer>(
+        "n2",
+        THREE,
+        { storage, incarnation },
+      );
+      return { ctx, node: new MultiPaxosNode(ctx, { servers: THREE, unsafe }) };
+    };
+    const first = start(1);
+    first.node.onMessage("n3", { type: "Prepare", ballot: ballotOf(4, 2), fromSlot: 0 });
+    const again = start(2);
+    // An old leader's accept, below the promise made before the crash.
+    again.node.onMessage("n1", {
+      type: "Accept",
+      ballot: ballotOf(3, 0),
+      slot: 0,
+      value: { kind: "noop" },
+      chosenThrough: -1,
+    });
+    const [reply] = again.ctx.take();
+    assert.equal(reply?.message.type, unsafe === "none" ? "Nack" : "Accepted", unsafe);
+  }
+});
