@@ -15,6 +15,17 @@
  * - **Learning.** A value is chosen once a majority accepted it in one ballot; a learner
  *   that hears so from a majority has learned it.
  *
+ * The paper's rules, and where each lives here:
+ *
+ * - **P1** (an acceptor must accept the first proposal it receives) and **P1a** (it
+ *   accepts proposal n unless it has answered a prepare numbered above n): {@link acceptRule}.
+ * - **P2** (once v is chosen, every higher-numbered proposal chosen has value v) follows
+ *   from **P2a** (every higher-numbered proposal *accepted* has value v), which follows
+ *   from **P2b** (every higher-numbered proposal *issued* has value v), which the
+ *   proposer guarantees by **P2c**: it proposes the value of the highest-numbered
+ *   proposal reported by a majority's promises ({@link valueToPropose}), and the
+ *   acceptors keep their promises ({@link promiseRule}).
+ *
  * Every process here can play all three roles, as the paper allows. Acceptors keep their
  * promise and accepted proposal in durable storage, and proposers the highest round they
  * used, so a restart never breaks a promise nor reuses a ballot.
