@@ -14,9 +14,12 @@ import { fanoutTail } from "./fanout_tail.ts";
 import { latencyShapes } from "./latency_shapes.ts";
 import { lwwSkew } from "./lww_skew.ts";
 import { partialFailure } from "./partial_failure.ts";
+import { multiPaxosKv, paxos } from "./paxos.ts";
+import { paxosDuel } from "./paxos_duel.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
+import { raftVsPaxos } from "./raft_vs_paxos.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
 import { overload } from "../resilience/overload.ts";
@@ -38,6 +41,10 @@ export const experiments: readonly AnyExperiment[] = [
   lwwSkew,
   raftFailover,
   raftKv,
+  paxos,
+  paxosDuel,
+  multiPaxosKv,
+  raftVsPaxos,
   backoff,
   overload,
   dependencyFailure,
