@@ -15,3 +15,4 @@ export * from "./merkle.ts";
 export * from "./quorum.ts";
 export * from "./quorum_trial.ts";
 export * from "./pbs.ts";
+export * from "./quorum_scenarios.ts";

@@ -430,6 +430,13 @@ interface Pending {
   fallbacks: NodeId[];
   replies: Map<NodeId, readonly Versioned[]>;
   acks: Set<NodeId>;
+  /**
+   * The preferred slots acknowledged: a stand-in's ack and its owner's ack fill the same
+   * slot, since the stand-in hands its copy to the owner and then drops it.
+   */
+  ackedSlots: Set<number>;
+  /** The slot each node was sent for (its own, or the one it stands in for). */
+  slotOf: Map<NodeId, number>;
   ackMessages: number;
   /** What the store phase writes (the write's new version, or a read's write-back). */
   storing: readonly Versioned[];
@@ -525,7 +532,9 @@ export class QuorumClient implements Node<QuorumMessage, QuorumClientTimer> {
         op.acks.add(from);
         op.from.push(from);
       }
-      const count = this.#options.unsafe?.countDuplicateAcks ? op.ackMessages : op.acks.size;
+      const slot = op.slotOf.get(from);
+      if (slot !== undefined) op.ackedSlots.add(slot);
+      const count = this.#options.unsafe?.countDuplicateAcks ? op.ackMessages : op.ackedSlots.size;
       if (count >= this.#options.w) this.#finish(op, "ok");
     }
   }
@@ -542,10 +551,12 @@ export class QuorumClient implements Node<QuorumMessage, QuorumClientTimer> {
     for (let slot = 0; slot < op.targets.length; slot++) {
       const target = op.targets[slot]!;
       if (answered.has(target)) continue;
+      if (op.phase === "store" && op.ackedSlots.has(slot)) continue;
       let to = target;
       if (this.#options.sloppy && op.fallbacks.length > 0) {
         to = op.fallbacks.shift()!;
         op.targets[slot] = to;
+        op.slotOf.set(to, slot);
       }
       this.#sendOne(op, to, op.phase === "query" ? null : this.#preferred(op.key)[slot]!);
     }
@@ -572,6 +583,8 @@ export class QuorumClient implements Node<QuorumMessage, QuorumClientTimer> {
       fallbacks: [],
       replies: new Map(),
       acks: new Set(),
+      ackedSlots: new Set(),
+      slotOf: new Map(),
       ackMessages: 0,
       storing: [],
       answer: undefined,
@@ -596,6 +609,8 @@ export class QuorumClient implements Node<QuorumMessage, QuorumClientTimer> {
     op.fallbacks = this.#options.sloppy
       ? fallbackList(op.key, this.#options.ring, this.#options.n)
       : [];
+    op.slotOf.clear();
+    op.targets.forEach((target, slot) => op.slotOf.set(target, slot));
     for (const target of op.targets) this.#sendOne(op, target, null);
     if (this.#options.retryMs !== undefined) {
       op.timers.push(this.#ctx.setTimer(this.#options.retryMs, { kind: "retry", id: op.id }));
