@@ -16,3 +16,4 @@ export * from "./quorum.ts";
 export * from "./quorum_trial.ts";
 export * from "./pbs.ts";
 export * from "./quorum_scenarios.ts";
+export * from "./pbs_experiment.ts";
