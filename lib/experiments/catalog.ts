@@ -17,7 +17,7 @@ import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
-import { pbs } from "../replication/pbs_experiment.ts";
+import { failoverLoss, pbs } from "../replication/experiments.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -33,6 +33,7 @@ export const experiments: readonly AnyExperiment[] = [
   lwwSkew,
   raftFailover,
   raftKv,
+  failoverLoss,
   pbs,
 ];
 

@@ -16,4 +16,6 @@ export * from "./quorum.ts";
 export * from "./quorum_trial.ts";
 export * from "./pbs.ts";
 export * from "./quorum_scenarios.ts";
-export * from "./pbs_experiment.ts";
+export * from "./experiments.ts";
+export * from "./primary_backup.ts";
+export * from "./multi_leader.ts";
