@@ -44,7 +44,6 @@ Deno.test("asynchronous primary-backup loses acknowledged writes, more with more
         mode: "async",
         replicationLagMs: lag,
         readFraction: 0.3,
-        durationMs: 400,
       }, seed);
       total += run.row.lostWrites;
       if (run.linearizability.valid === false) broken++;
