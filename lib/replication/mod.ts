@@ -19,3 +19,4 @@ export * from "./quorum_scenarios.ts";
 export * from "./experiments.ts";
 export * from "./primary_backup.ts";
 export * from "./multi_leader.ts";
+export * from "./anti_entropy.ts";
