@@ -10,3 +10,4 @@ export * from "./ch02.ts";
 export * from "./ch03_linearizability.ts";
 export * from "./ch04_raft.ts";
 export * from "./result.ts";
+export * from "./ch08_replication.ts";

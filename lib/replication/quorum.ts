@@ -94,6 +94,12 @@ export function fallbackList(key: string, ring: readonly NodeId[], n: number): N
   );
 }
 
+/** A replica's read-repair rule: what to store, given what it holds and what the repair brings. */
+export type RepairRule = (
+  current: readonly Versioned[],
+  incoming: readonly Versioned[],
+) => readonly Versioned[];
+
 /** Deliberately broken replica rules, for tests that must catch them. */
 export interface QuorumReplicaUnsafe {
   /** A read repair replaces the replica's versions instead of merging: it can go back in time. */
@@ -114,6 +120,12 @@ export interface QuorumReplicaOptions {
   readonly antiEntropyIntervalMs?: number;
   /** Depth of the Merkle trees (2^depth leaf buckets). Default 6. */
   readonly merkleDepth?: number;
+  /**
+   * What a replica stores when a read repair brings `incoming`, given what it holds
+   * (`current`). Default: merge them, keeping only versions nothing supersedes (a repair
+   * never replaces a newer version).
+   */
+  readonly repairRule?: RepairRule;
   /** Persist versions to durable storage before acknowledging them. Default true. */
   readonly durable?: boolean;
   /** Broken rules to apply. Default none. */
@@ -214,15 +226,19 @@ export class QuorumReplica implements Node<QuorumMessage, QuorumReplicaTimer> {
         }
         this.#ctx.send(from, { type: "PutAck", id: message.id, key: message.key });
         return;
-      case "Repair":
-        if (this.#options.unsafe?.repairOverwrites) {
-          this.#data.set(message.key, message.siblings);
-          this.#ctx.storage.set(KEY_PREFIX + message.key, message.siblings);
+      case "Repair": {
+        const rule = this.#options.repairRule;
+        if (this.#options.unsafe?.repairOverwrites || rule !== undefined) {
+          const current = this.siblings(message.key);
+          const next = rule === undefined ? message.siblings : rule(current, message.siblings);
+          this.#data.set(message.key, next);
+          this.#ctx.storage.set(KEY_PREFIX + message.key, next);
           this.#repairs++;
         } else if (this.#merge(message.key, message.siblings)) {
           this.#repairs++;
         }
         return;
+      }
       case "Handoff":
         for (const entry of message.entries) this.#merge(entry.key, entry.siblings);
         this.#ctx.send(from, { type: "HandoffAck", entries: message.entries });

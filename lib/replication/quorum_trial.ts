@@ -38,6 +38,7 @@ import {
   type QuorumMessage,
   QuorumReplica,
   type QuorumReplicaTimer,
+  type RepairRule,
 } from "./quorum.ts";
 import { compareStamps, covers, formatSiblings, type Versioned } from "./versions.ts";
 
@@ -152,6 +153,8 @@ export interface QuorumTrialResult {
 export interface QuorumTrialOptions {
   /** Keep the trace. Default false. */
   readonly record?: boolean;
+  /** The replicas' read-repair rule (an exercise's answer). Default: merge. */
+  readonly repairRule?: RepairRule;
 }
 
 /** Storage node ids: s1, s2, ... */
@@ -197,6 +200,7 @@ export function runQuorumTrial(
       versioning: p.versioning,
       ...(p.antiEntropyIntervalMs > 0 ? { antiEntropyIntervalMs: p.antiEntropyIntervalMs } : {}),
       unsafe: { repairOverwrites: unsafe === "repairOverwrites" },
+      ...(options.repairRule === undefined ? {} : { repairRule: options.repairRule }),
     }));
   simulation.addNodes<QuorumClientTimer>(clients, (ctx) =>
     new QuorumClient(ctx, {
@@ -478,6 +482,8 @@ export interface QuorumSweepOptions {
   readonly firstSeed?: number;
   /** Stop at the first failure. Default true. */
   readonly stopAtFirstFailure?: boolean;
+  /** The replicas' read-repair rule. Default: merge. */
+  readonly repairRule?: RepairRule;
 }
 
 /**
@@ -499,7 +505,11 @@ export function quorumSweep(
   const failures: QuorumTrialFailure[] = [];
   let unknown = 0, ok = 0, trials = 0;
   for (let seed = first; seed < first + count; seed++) {
-    const result = runQuorumTrial(parsed, seed);
+    const result = runQuorumTrial(
+      parsed,
+      seed,
+      options.repairRule === undefined ? {} : { repairRule: options.repairRule },
+    );
     trials++;
     ok += result.ok;
     if (result.linearizability?.valid === "unknown") unknown++;
