@@ -101,11 +101,20 @@ export function checkQuorumChoice(answer: { r: number; w: number }): ExerciseRes
 // ---- Exercise 2: the read-repair rule ---------------------------------------------------
 
 /** The reference answer: keep every version that nothing supersedes (merge). */
-export const referenceRepairRule: RepairRule = (current, incoming) =>
-  mergeSiblings(current, incoming, "timestamp");
+export function referenceRepairRule(
+  current: readonly Versioned[],
+  incoming: readonly Versioned[],
+): readonly Versioned[] {
+  return mergeSiblings(current, incoming, "timestamp");
+}
 
 /** A tempting wrong answer: a repair carries the newest value, so store it. */
-export const wrongRepairRule: RepairRule = (_current, incoming) => incoming;
+export function wrongRepairRule(
+  _current: readonly Versioned[],
+  incoming: readonly Versioned[],
+): readonly Versioned[] {
+  return incoming;
+}
 
 const v = (value: number, ts: number): Versioned => ({ value, ts, writer: "c1", vv: {} });
 
