@@ -68,6 +68,7 @@ export function measureAntiEntropy(
   const stale = new Set(new Random(seed).child("divergent").shuffle(names).slice(0, divergent));
   const simulation = new Simulation<QuorumMessage>({
     seed,
+    record: false,
     network: { latency: { kind: "constant", ms: 1 } },
   });
   const version = (key: string, ts: number): Versioned => ({

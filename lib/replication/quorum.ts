@@ -150,6 +150,9 @@ export class QuorumReplica implements Node<QuorumMessage, QuorumReplicaTimer> {
   /** Hinted writes: owner → key → versions. */
   readonly #hints = new Map<NodeId, Map<string, readonly Versioned[]>>();
   readonly #durable: boolean;
+  /** Bumped on every change of the data, so a cached Merkle tree knows it is stale. */
+  #dataVersion = 0;
+  #treeCache: { peer: NodeId; version: number; tree: MerkleTree } | undefined;
   #bytesSent = 0;
   #repairs = 0;
 
@@ -232,6 +235,7 @@ export class QuorumReplica implements Node<QuorumMessage, QuorumReplicaTimer> {
           const current = this.siblings(message.key);
           const next = rule === undefined ? message.siblings : rule(current, message.siblings);
           this.#data.set(message.key, next);
+          this.#dataVersion++;
           this.#ctx.storage.set(KEY_PREFIX + message.key, next);
           this.#repairs++;
         } else if (this.#merge(message.key, message.siblings)) {
@@ -302,6 +306,7 @@ export class QuorumReplica implements Node<QuorumMessage, QuorumReplicaTimer> {
     if (current.length > 0 && covers(current, incoming, versioning)) return false;
     const merged = current.length === 0 ? incoming : mergeSiblings(current, incoming, versioning);
     this.#data.set(key, merged);
+    this.#dataVersion++;
     if (this.#durable) this.#ctx.storage.set(KEY_PREFIX + key, merged);
     return true;
   }
@@ -314,6 +319,14 @@ export class QuorumReplica implements Node<QuorumMessage, QuorumReplicaTimer> {
 
   /** The Merkle tree of the keys this replica shares with `peer` (both in the preference list). */
   #tree(peer: NodeId): MerkleTree {
+    const cached = this.#treeCache;
+    if (cached?.peer === peer && cached.version === this.#dataVersion) return cached.tree;
+    const tree = this.#buildTree(peer);
+    this.#treeCache = { peer, version: this.#dataVersion, tree };
+    return tree;
+  }
+
+  #buildTree(peer: NodeId): MerkleTree {
     const { ring, n } = this.#options;
     const shared = new Map<string, readonly Versioned[]>();
     for (const [key, siblings] of this.#data) {

@@ -27,9 +27,9 @@ Deno.test("synchronous primary-backup: 1,000 failovers, no acknowledged write lo
     const run = runFailover({ ...sweepParams(seed), mode: "sync" }, seed);
     assert.equal(run.row.lostWrites, 0, `seed ${seed}: lost ${JSON.stringify(run.lost)}`);
     assert.equal(
-      run.linearizability.valid,
+      run.linearizability?.valid,
       true,
-      `seed ${seed}: ${run.linearizability.evidence?.summary}`,
+      `seed ${seed}: ${run.linearizability?.evidence?.summary}`,
     );
     acked += run.row.ackedBeforeCrash;
   }
@@ -46,7 +46,7 @@ Deno.test("asynchronous primary-backup loses acknowledged writes, more with more
         readFraction: 0.3,
       }, seed);
       total += run.row.lostWrites;
-      if (run.linearizability.valid === false) broken++;
+      if (run.linearizability?.valid === false) broken++;
       runs++;
     }
     return { mean: total / runs, broken };
