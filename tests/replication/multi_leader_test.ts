@@ -38,3 +38,13 @@ Deno.test("three leaders converge too", () => {
     }
   }
 });
+
+Deno.test("bad multi-leader parameters fail with the field's path", () => {
+  assert.throws(() => runMultiLeader({ leaders: 1 }, 1), {
+    message: "params.leaders: must be at least 2, got 1",
+  });
+  assert.throws(
+    () => runMultiLeader({ resolution: "first-writer" } as unknown as { resolution: "lww" }, 1),
+    (error: Error) => error.message.startsWith("params.resolution: "),
+  );
+});
