@@ -152,7 +152,7 @@ export class QuorumReplica implements Node<QuorumMessage, QuorumReplicaTimer> {
   readonly #durable: boolean;
   /** Bumped on every change of the data, so a cached Merkle tree knows it is stale. */
   #dataVersion = 0;
-  #treeCache: { peer: NodeId; version: number; tree: MerkleTree } | undefined;
+  readonly #treeCache = new Map<NodeId, { version: number; tree: MerkleTree }>();
   #bytesSent = 0;
   #repairs = 0;
 
@@ -319,10 +319,10 @@ export class QuorumReplica implements Node<QuorumMessage, QuorumReplicaTimer> {
 
   /** The Merkle tree of the keys this replica shares with `peer` (both in the preference list). */
   #tree(peer: NodeId): MerkleTree {
-    const cached = this.#treeCache;
-    if (cached?.peer === peer && cached.version === this.#dataVersion) return cached.tree;
+    const cached = this.#treeCache.get(peer);
+    if (cached !== undefined && cached.version === this.#dataVersion) return cached.tree;
     const tree = this.#buildTree(peer);
-    this.#treeCache = { peer, version: this.#dataVersion, tree };
+    this.#treeCache.set(peer, { version: this.#dataVersion, tree });
     return tree;
   }
 

@@ -199,6 +199,8 @@ export function runQuorumTrial(
       n: p.n,
       versioning: p.versioning,
       ...(p.antiEntropyIntervalMs > 0 ? { antiEntropyIntervalMs: p.antiEntropyIntervalMs } : {}),
+      // A few keys: small trees (16 buckets) are plenty.
+      merkleDepth: 4,
       unsafe: { repairOverwrites: unsafe === "repairOverwrites" },
       ...(options.repairRule === undefined ? {} : { repairRule: options.repairRule }),
     }));
