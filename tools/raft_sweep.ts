@@ -93,7 +93,7 @@ const options = parseArgs(Deno.args);
 const profileNames = options.profile === undefined
   ? Object.keys(RAFT_FAULT_PROFILES)
   : [options.profile];
-const profiles = profileNames.map((name) => RAFT_FAULT_PROFILES[name]!);
+const profiles = Object.fromEntries(profileNames.map((name) => [name, RAFT_FAULT_PROFILES[name]!]));
 const params: RaftKvParamsInput = options.unsafe === undefined ? {} : {
   unsafe: options.unsafe as RaftKvParamsInput["unsafe"],
   ...(options.unsafe === "commitPreviousTermByCount" ? { appendNoopOnElection: false } : {}),
@@ -110,10 +110,9 @@ raftFaultSweep({
   profiles,
   params,
   stopAtFirstFailure: false,
-  onTrial: (result) => {
+  onTrial: (result, profile) => {
     done++;
-    const name = profileNames[result.seed % profileNames.length]!;
-    const tally = perProfile.get(name)!;
+    const tally = perProfile.get(profile)!;
     tally.trials++;
     okOps += result.row.okOps;
     infoOps += result.row.infoOps;

@@ -7,6 +7,9 @@
  * - **Leader completeness**: an entry committed in a term is in the log of every leader
  *   of a later term.
  * - **State machine safety**: no two servers apply different entries at one index.
+ * - **Monotonic commit**: a server's commit index and last applied index never go down.
+ *   Both are volatile (Figure 2), so a restarted server starts again from 0: the rule
+ *   holds within each incarnation of a server.
  *
  * The checker is incremental. Servers tell it what changed (see {@link RaftObserver}) and
  * it compares only that against small global tables, so checking after every event costs
@@ -15,17 +18,23 @@
  * terms taken when it was elected. {@link raftStateProblems} is the slow, direct check of
  * whole logs, for the end of a run.
  *
+ * Nothing here looks inside a state machine's commands beyond describing them, so the
+ * checker works for Raft over any `StateMachine`.
+ *
  * @module
  */
 import type { NodeId } from "../sim/node.ts";
-import type { RaftEntry, RaftEvent, RaftNode, RaftObserver } from "./raft.ts";
+import type { KvOperation } from "./kv_store.ts";
+import type { RaftEntry } from "./raft_messages.ts";
+import type { RaftEvent, RaftObserver, RaftServerView } from "./raft_options.ts";
 
-/** The four properties, as the invariants are named in a simulation's errors. */
+/** The properties, as the invariants are named in a simulation's errors. */
 export const RAFT_INVARIANTS = [
   "election safety",
   "log matching",
   "leader completeness",
   "state machine safety",
+  "monotonic commit",
 ] as const;
 
 /** The name of one of Raft's safety properties. */
@@ -51,13 +60,14 @@ export interface InvariantHost {
   readonly now: number;
 }
 
-const descriptions = new WeakMap<RaftEntry, string>();
+const descriptions = new WeakMap<RaftEntry<unknown>, string>();
 
 /**
  * A short, stable description of an entry, to compare entries and print them
- * (`t3 c1#4 write k1="c1:4"`, `t2 no-op`).
+ * (`t3 c1#4 write k1="c1:4"`, `t2 no-op`). A key-value operation is written out; any
+ * other command as its JSON text.
  */
-export function describeEntry(entry: RaftEntry): string {
+export function describeEntry(entry: RaftEntry<unknown>): string {
   // Entries are frozen and travel between servers by reference, so most are described
   // once however many logs hold them.
   let text = descriptions.get(entry);
@@ -68,16 +78,24 @@ export function describeEntry(entry: RaftEntry): string {
   return text;
 }
 
-function describeEntryNow(entry: RaftEntry): string {
+function describeEntryNow(entry: RaftEntry<unknown>): string {
   const command = entry.command;
   if (command.kind === "noop") return `t${entry.term} no-op`;
   const op = command.op;
-  const what = op.f === "read"
+  const what = !isKvOperation(op)
+    ? JSON.stringify(op)
+    : op.f === "read"
     ? `read ${op.key}`
     : op.f === "write"
     ? `write ${op.key}=${JSON.stringify(op.value)}`
     : `cas ${op.key} ${JSON.stringify(op.expected)}→${JSON.stringify(op.value)}`;
   return `t${entry.term} ${command.clientId}#${command.seq} ${what}`;
+}
+
+function isKvOperation(op: unknown): op is KvOperation {
+  if (typeof op !== "object" || op === null) return false;
+  const { f, key } = op as { f?: unknown; key?: unknown };
+  return typeof key === "string" && (f === "read" || f === "write" || f === "cas");
 }
 
 interface CommittedEntry {
@@ -89,7 +107,7 @@ interface CommittedEntry {
 }
 
 /**
- * Checks Raft's four safety properties as the servers report their changes. Pass
+ * Checks Raft's safety properties as the servers report their changes. Pass
  * {@link RaftInvariants.observe} as each server's `observer` (or call it from yours),
  * and {@link RaftInvariants.attach} it to the simulation so a violation fails the run
  * with a safety error naming the property, the seed, the time and the replay line.
@@ -113,6 +131,11 @@ export class RaftInvariants {
   readonly #violations: RaftViolation[] = [];
   readonly #first = new Map<RaftInvariantName, RaftViolation>();
   #clock: (() => number) | undefined;
+  /**
+   * The highest commit and applied index each server incarnation has reported. Keyed by
+   * the server object: a restart builds a new one, which rightly starts again from 0.
+   */
+  readonly #progress = new WeakMap<object, { commit: number; applied: number }>();
 
   /**
    * A checker with empty tables. `now` stamps violations with a time (attach does it
@@ -138,8 +161,8 @@ export class RaftInvariants {
   }
 
   /**
-   * Registers the four properties as invariants of `simulation`, checked after every
-   * event, and uses its clock for the violations' times.
+   * Registers the properties as invariants of `simulation`, checked after every event,
+   * and uses its clock for the violations' times.
    */
   attach(simulation: InvariantHost): void {
     this.#clock ??= () => simulation.now;
@@ -148,8 +171,8 @@ export class RaftInvariants {
     }
   }
 
-  /** The observer to give each server. */
-  readonly observe: RaftObserver = (event: RaftEvent): void => {
+  /** The observer to give each server (of any state machine). */
+  readonly observe: RaftObserver<unknown, unknown> = (event: RaftEvent<unknown, unknown>): void => {
     switch (event.kind) {
       case "role":
         if (event.role === "leader") this.#onLeader(event.node, event.term);
@@ -158,9 +181,11 @@ export class RaftInvariants {
         this.#onLog(event.node, event.fromIndex);
         return;
       case "commit":
+        this.#checkMonotonic(event.node);
         this.#onCommit(event.node, event.fromIndex, event.toIndex);
         return;
       case "apply":
+        this.#checkMonotonic(event.node);
         this.#onApply(event.node, event.index, event.entry);
         return;
       case "vote":
@@ -168,7 +193,32 @@ export class RaftInvariants {
     }
   };
 
-  #onLeader(node: RaftNode, term: number): void {
+  #checkMonotonic(node: RaftServerView<unknown>): void {
+    const seen = this.#progress.get(node);
+    const commit = node.commitIndex, applied = node.lastApplied;
+    if (seen === undefined) {
+      this.#progress.set(node, { commit, applied });
+      return;
+    }
+    if (commit < seen.commit) {
+      this.#report(
+        "monotonic commit",
+        node.id,
+        `${node.id} moved its commit index down from ${seen.commit} to ${commit}`,
+      );
+    }
+    if (applied < seen.applied) {
+      this.#report(
+        "monotonic commit",
+        node.id,
+        `${node.id} moved its last applied index down from ${seen.applied} to ${applied}`,
+      );
+    }
+    seen.commit = Math.max(seen.commit, commit);
+    seen.applied = Math.max(seen.applied, applied);
+  }
+
+  #onLeader(node: RaftServerView<unknown>, term: number): void {
     const other = this.#leaders.get(term);
     if (other !== undefined && other !== node.id) {
       this.#report(
@@ -198,7 +248,7 @@ export class RaftInvariants {
     );
   }
 
-  #onLog(node: RaftNode, fromIndex: number): void {
+  #onLog(node: RaftServerView<unknown>, fromIndex: number): void {
     const last = node.lastLogIndex;
     for (let index = fromIndex; index <= last; index++) {
       const entry = node.entry(index)!;
@@ -221,7 +271,7 @@ export class RaftInvariants {
     }
   }
 
-  #onCommit(node: RaftNode, fromIndex: number, toIndex: number): void {
+  #onCommit(node: RaftServerView<unknown>, fromIndex: number, toIndex: number): void {
     const term = node.currentTerm;
     const last = Math.min(toIndex, node.lastLogIndex);
     for (let index = fromIndex; index <= last; index++) {
@@ -251,7 +301,7 @@ export class RaftInvariants {
     }
   }
 
-  #onApply(node: RaftNode, index: number, entry: RaftEntry): void {
+  #onApply(node: RaftServerView<unknown>, index: number, entry: RaftEntry<unknown>): void {
     const text = describeEntry(entry);
     const known = this.#applied.get(index);
     if (known === undefined) {
@@ -288,7 +338,7 @@ function pairKey(index: number, term: number): number {
  * raftStateProblems(servers.map((id) => sim.node<RaftNode>(id)).filter((n) => n !== undefined));
  * ```
  */
-export function raftStateProblems(nodes: readonly RaftNode[]): string[] {
+export function raftStateProblems(nodes: readonly RaftServerView<unknown>[]): string[] {
   const problems: string[] = [];
   for (let a = 0; a < nodes.length; a++) {
     for (let b = a + 1; b < nodes.length; b++) {

@@ -1,13 +1,13 @@
 /**
- * The replicated state machine Raft drives in this course: a key-value map of registers
- * (read, write, compare-and-set) with client sessions. A session remembers, per client,
- * the last command it applied and that command's result, so a command that a client
- * retries (because a reply was lost or a leader crashed) takes effect once, and the retry
- * is answered with the first result (Raft §8, "linearizable semantics").
+ * The replicated state machine Raft drives by default: a key-value map of registers
+ * (read, write, compare-and-set). Client sessions, which make a retried command take
+ * effect once (Raft §8), are `ClientSessions` in front of it, as in front of any
+ * state machine.
  *
  * @module
  */
 import { z } from "zod";
+import type { StateMachine } from "./state_machine.ts";
 
 /** A value held under a key; null means "never written". */
 export type KvValue = number | string | null;
@@ -46,41 +46,24 @@ export interface KvResult {
   readonly value: KvValue;
 }
 
-/** How an {@link KvStore.apply} call was treated. */
-export interface KvApplyOutcome {
-  /** The result to report to the client. */
-  readonly result: KvResult;
-  /**
-   * `applied`: the operation changed (or read) the map now; `duplicate`: the client's
-   * session had already applied this sequence number, and `result` is the remembered one;
-   * `stale`: the client has moved on to a later command, so this one is skipped.
-   */
-  readonly outcome: "applied" | "duplicate" | "stale";
-}
-
-interface Session {
-  seq: number;
-  result: KvResult;
-}
-
 /**
- * A key-value map of registers with per-client sessions. Every node of a Raft cluster
- * holds one and applies the committed log to it in order, so all copies go through the
- * same states.
+ * A key-value map of registers, the state machine the course's Raft cluster replicates
+ * by default. Every server holds one and applies the committed log to it in order
+ * (through `ClientSessions`, so a retried command takes effect once), and all
+ * copies go through the same states.
  *
  * @example
  * ```ts
  * const store = new KvStore();
- * store.apply({ f: "write", key: "x", value: 1 }, { clientId: "c1", seq: 1 });
- * store.apply({ f: "write", key: "x", value: 1 }, { clientId: "c1", seq: 1 }).outcome; // "duplicate"
+ * store.apply({ f: "write", key: "x", value: 1 }); // { ok: true, value: 1 }
+ * store.apply({ f: "cas", key: "x", expected: 2, value: 3 }); // { ok: false, value: 1 }
  * store.read("x"); // 1
  * ```
  */
-export class KvStore {
+export class KvStore implements StateMachine<KvOperation, KvResult> {
   readonly #data = new Map<string, KvValue>();
-  readonly #sessions = new Map<string, Session>();
 
-  /** The value under `key` now (null if never written), without going through a session. */
+  /** The value under `key` now (null if never written). */
   read(key: string): KvValue {
     return this.#data.get(key) ?? null;
   }
@@ -95,37 +78,14 @@ export class KvStore {
     return this.#data.size;
   }
 
-  /**
-   * Applies `operation` for client `session.clientId` with sequence number `session.seq`.
-   * A client numbers its commands 1, 2, 3, ... and issues the next only after the
-   * previous one completed or was abandoned, so a sequence number at or below the last
-   * one applied is a retry or a leftover, never a new command.
-   */
-  apply(
-    operation: KvOperation,
-    session?: { readonly clientId: string; readonly seq: number },
-  ): KvApplyOutcome {
-    if (session !== undefined) {
-      const known = this.#sessions.get(session.clientId);
-      if (known !== undefined && session.seq <= known.seq) {
-        if (session.seq === known.seq) return { result: known.result, outcome: "duplicate" };
-        return { result: { ok: false, value: null }, outcome: "stale" };
-      }
-    }
-    const result = this.#execute(operation);
-    if (session !== undefined) {
-      this.#sessions.set(session.clientId, { seq: session.seq, result });
-    }
-    return { result, outcome: "applied" };
+  /** Applies one operation: a read reads, a write writes, a cas swaps if the value matches. */
+  apply(operation: KvOperation): KvResult {
+    return this.#execute(operation);
   }
 
-  /**
-   * What the session of `clientId` remembers: the last sequence number applied and its
-   * result, or undefined for a client never seen.
-   */
-  session(clientId: string): { readonly seq: number; readonly result: KvResult } | undefined {
-    const known = this.#sessions.get(clientId);
-    return known === undefined ? undefined : { seq: known.seq, result: known.result };
+  /** A read changes nothing, so a leader may answer it by ReadIndex, without a log entry. */
+  isReadOnly(operation: KvOperation): boolean {
+    return operation.f === "read";
   }
 
   #execute(operation: KvOperation): KvResult {

@@ -1,9 +1,10 @@
 /**
- * Consensus with Raft: the protocol as a state machine over the node contract, its
- * key-value state machine and clients, the safety invariants checked during every run,
- * a leader-hunting nemesis and the fault sweep, the chapter's scenarios (elections,
- * split votes, Figure 8, a partitioned leader, a stale read), and figures of roles,
- * terms and logs.
+ * Consensus with Raft: the protocol as a state machine over the node contract; the
+ * `StateMachine` interface it replicates (the key-value store by default, the lock
+ * service, or any other) and the key-value clients; the safety invariants checked during
+ * every run, a leader-hunting nemesis and the fault sweep, the chapter's scenarios
+ * (elections, split votes, Figure 8, a partitioned leader, a stale read), and figures of
+ * roles, terms and logs.
  *
  * ```ts
  * import { RaftCluster, raftFaultSweep, roleTimeline } from "../lib/mod.ts";
@@ -16,6 +17,7 @@
  */
 export * from "./invariants.ts";
 export * from "./kv_store.ts";
+export * from "./lock_service.ts";
 export * from "./raft.ts";
 export * from "./raft_client.ts";
 export * from "./raft_cluster.ts";
@@ -24,3 +26,4 @@ export * from "./raft_nemesis.ts";
 export * from "./raft_scenarios.ts";
 export * from "./raft_timeline.ts";
 export * from "./raft_trial.ts";
+export * from "./state_machine.ts";

@@ -219,7 +219,8 @@ export class RaftClient implements Node<RaftMessage, RaftClientTimer> {
       return;
     }
     this.#target = from;
-    this.#complete(message.status, message);
+    // A cas that found another value is a definite "no": recorded as fail.
+    this.#complete(message.result?.ok === false ? "fail" : "ok", message);
   }
 
   /** Retries, gives up, or issues the next workload operation. */
@@ -274,7 +275,7 @@ export class RaftClient implements Node<RaftMessage, RaftClientTimer> {
     this.#ctx.cancelTimer(pending.deadline);
     this.#pending = undefined;
     const op = pending.op;
-    const value = reply?.value ?? null;
+    const value = reply?.result?.value ?? null;
     if (status === "ok") {
       if (op.f === "read") this.#recorder.ok(this.id, value);
       else this.#recorder.ok(this.id);

@@ -128,7 +128,7 @@ export class RaftCluster {
     });
     const simulation = this.simulation;
     this.recorder = new HistoryRecorder({ now: () => simulation.now });
-    this.invariants = new RaftInvariants();
+    this.invariants = new RaftInvariants({ now: () => simulation.now });
     if (options.checkInvariants ?? true) this.invariants.attach(simulation);
     const extra = options.observer;
     const invariants = this.invariants.observe;

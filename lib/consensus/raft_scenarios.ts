@@ -546,7 +546,7 @@ export function staleReadScenario(
 // ---- helpers ------------------------------------------------------------------------------
 
 function kvEntry(term: number, clientId: string, seq: number, op: KvOperation): RaftEntry {
-  return { term, command: { kind: "kv", clientId, seq, op } };
+  return { term, command: { kind: "command", clientId, seq, op } };
 }
 
 /** Runs a scripted story and keeps its steps. */

@@ -7,6 +7,9 @@
  * linearizability, and liveness is required: once the last fault has healed, a client
  * command must commit within a bound.
  *
+ * The trial is a plug-in of the shared harness (lib/testing): Raft supplies its cluster,
+ * its four safety properties as named invariants, a nemesis that hunts the leader, the
+ * liveness probe and its row; the harness runs it and reports failures.
  * {@link raftFaultSweep} runs trials over many seeds and reports each failure with its
  * seed and the command that replays it. The `raft-kv` experiment is the same trial.
  *
@@ -21,15 +24,25 @@ import {
   positiveMs,
   probability,
 } from "../config/mod.ts";
-import { checkLinearizable, type LinearizabilityResult } from "../check/linearizability.ts";
-import { replayCommand } from "../experiments/cli_args.ts";
+import type { LinearizabilityResult } from "../check/linearizability.ts";
 import type { History } from "../history/operation.ts";
 import { DistributionSchema } from "../sim/distributions.ts";
-import { SimulationError } from "../sim/errors.ts";
 import type { Fault } from "../sim/faults.ts";
-import { Random } from "../sim/random.ts";
+import {
+  defineTrial,
+  describeFailure,
+  faultSweep,
+  type Invariant,
+  invariant,
+  linearizability,
+  runTrial,
+  type Trial,
+  type TrialFailure,
+  type TrialOutcome,
+  type TrialResult,
+} from "../testing/mod.ts";
 import { quantile } from "../viz/stats.ts";
-import { raftStateProblems } from "./invariants.ts";
+import { RAFT_INVARIANTS, raftStateProblems } from "./invariants.ts";
 import {
   type CommitRule,
   RAFT_UNSAFE_VARIANTS,
@@ -38,7 +51,7 @@ import {
 } from "./raft.ts";
 import { RaftClient, type RaftClientTimer } from "./raft_client.ts";
 import { RaftCluster } from "./raft_cluster.ts";
-import { planRaftNemesis, scheduleRaftNemesis } from "./raft_nemesis.ts";
+import { huntTheLeader } from "./raft_nemesis.ts";
 
 /** Zod schema of the parameters of a Raft fault trial (and of the `raft-kv` experiment). */
 export const RaftKvParamsSchema = z.strictObject({
@@ -74,6 +87,8 @@ export const RaftKvParamsSchema = z.strictObject({
   heartbeatIntervalMs: positiveMs().default(15).describe("Leader heartbeat interval, in ms"),
   diskWriteMs: nonNegativeMs().default(0)
     .describe("How long a durable write takes before the reply that depends on it, in ms"),
+  maxEntriesPerMessage: integerAtLeast(1).default(64)
+    .describe("Most log entries in one AppendEntries (small: followers catch up in steps)"),
   preVote: z.boolean().default(false).describe("Ask for pre-votes before an election"),
   reads: z.enum(["read-index", "log"]).default("read-index")
     .describe("How reads are made linearizable"),
@@ -101,32 +116,11 @@ export type RaftKvParamsInput = z.input<typeof RaftKvParamsSchema>;
 /** The default parameters. */
 export const RAFT_KV_DEFAULTS: RaftKvParams = parseConfig(RaftKvParamsSchema, {}, "params");
 
-/** What went wrong in a trial. */
-export interface RaftTrialFailure {
-  /** The trial's seed. */
-  readonly seed: number;
-  /**
-   * `safety` (an invariant broke during the run), `liveness` (no commit in time after
-   * the faults healed), `linearizability` (the history is not linearizable),
-   * `final-state` (the direct comparison of the logs at the end found a problem),
-   * `node-exception` or `bound-exceeded` (the run itself failed).
-   */
-  readonly kind:
-    | "safety"
-    | "liveness"
-    | "linearizability"
-    | "final-state"
-    | "node-exception"
-    | "bound-exceeded";
-  /** For `safety`, the property that broke ("election safety", ...). */
-  readonly invariant: string | undefined;
-  /** What happened, in words (for a simulation error: its whole message). */
-  readonly message: string;
-  /** When, in virtual ms (for a linearizability failure: when the bad read completed). */
-  readonly timeMs: number | undefined;
-  /** The command that replays the trial. */
-  readonly replay: string;
-}
+/**
+ * How a Raft trial failed: the harness's failure report (seed, virtual time, kind, the
+ * name of what broke, the last records and the replay line).
+ */
+export type RaftTrialFailure = TrialFailure;
 
 /** One row of the `raft-kv` experiment: one trial. */
 export type RaftKvRow = {
@@ -198,6 +192,125 @@ export interface RaftTrialResult {
 /** The client that checks liveness: it writes once after the faults end. */
 const PROBE = "probe";
 
+/** The name of the direct comparison of the servers' logs at the end of a trial. */
+export const RAFT_FINAL_STATE = "logs agree at the end";
+
+/**
+ * Raft's four safety properties (§5.4) as named invariants of a cluster, checked after
+ * every event: each reads the first violation the cluster's {@link RaftInvariants}
+ * checker saw of that property.
+ */
+export const RAFT_TRIAL_INVARIANTS: readonly Invariant<RaftCluster>[] = RAFT_INVARIANTS.map(
+  (name) =>
+    invariant(name, (cluster: RaftCluster) => cluster.invariants.firstViolation(name)?.message),
+);
+
+/**
+ * The Raft fault trial as the harness runs it: a cluster with clients (the workload), a
+ * nemesis that hunts the leader, the four safety properties after every event, a probe
+ * client whose write must commit once the faults have healed, the direct comparison of
+ * the logs at the end, and linearizability of the history (a register per key).
+ *
+ * @example
+ * ```ts
+ * import { runTrial } from "../testing/mod.ts";
+ * import { raftKvTrial } from "./raft_trial.ts";
+ *
+ * const result = runTrial(raftKvTrial(), { unsafe: "localReads" }, 7);
+ * result.failure?.kind; // "history" for many seeds
+ * ```
+ */
+export function raftKvTrial(
+  options: Omit<RaftTrialOptions, "record" | "replay"> = {},
+): Trial<typeof RaftKvParamsSchema, RaftCluster, RaftKvRow> {
+  return defineTrial({
+    name: "raft-kv",
+    params: RaftKvParamsSchema,
+    build: ({ params: p, seed, record, replay }) => {
+      const servers = Array.from({ length: p.servers }, (_, i) => `n${i + 1}`);
+      const keys = Array.from({ length: p.keys }, (_, i) => `k${i + 1}`);
+      const unsafe = p.unsafe === "none" ? {} : { [p.unsafe]: true };
+      return new RaftCluster({
+        seed,
+        servers,
+        clients: p.clients,
+        record,
+        replay,
+        // The harness checks them, by name.
+        checkInvariants: false,
+        ...(options.observer === undefined ? {} : { observer: options.observer }),
+        network: {
+          latency: p.latency,
+          lossProbability: p.lossProbability,
+          duplicateProbability: p.duplicateProbability,
+        },
+        raft: {
+          electionTimeoutMinMs: p.electionTimeoutMinMs,
+          electionTimeoutMaxMs: p.electionTimeoutMaxMs,
+          heartbeatIntervalMs: p.heartbeatIntervalMs,
+          diskWriteMs: p.diskWriteMs,
+          maxEntriesPerMessage: p.maxEntriesPerMessage,
+          preVote: p.preVote,
+          reads: p.reads,
+          appendNoopOnElection: p.appendNoopOnElection,
+          unsafe,
+          ...(options.upToDate === undefined ? {} : { upToDate: options.upToDate }),
+          ...(options.commitRule === undefined ? {} : { commitRule: options.commitRule }),
+        },
+        client: {
+          attemptTimeoutMs: p.attemptTimeoutMs,
+          operationTimeoutMs: p.operationTimeoutMs,
+          workload: { operations: p.operationsPerClient, keys, thinkMs: p.thinkMs },
+        },
+      });
+    },
+    nemesis: (cluster, { params: p }) =>
+      p.faultsPerSecond > 0 && cluster.servers.length >= 2
+        ? {
+          nodes: cluster.servers,
+          endMs: p.faultsUntilMs,
+          faultsPerSecond: p.faultsPerSecond,
+          nodeProcesses: p.concurrentServerFaults,
+          meanDurationMs: p.meanFaultDurationMs,
+          kinds: p.faultKinds,
+          aim: huntTheLeader(cluster, p.leaderTargetProbability),
+        }
+        : undefined,
+    invariants: RAFT_TRIAL_INVARIANTS,
+    liveness: {
+      name: "a committed command after the last fault healed",
+      withinMs: (p) => p.livenessBoundMs,
+      prepare: (cluster, { params: p }) => {
+        cluster.simulation.addNode<RaftClientTimer>(PROBE, (ctx) =>
+          new RaftClient(ctx, {
+            servers: [...cluster.servers],
+            recorder: cluster.recorder,
+            attemptTimeoutMs: p.attemptTimeoutMs,
+            operationTimeoutMs: p.livenessBoundMs,
+          }));
+      },
+      start: (cluster) => probe(cluster).submit({ f: "write", key: "k1", value: "probe" }),
+      holds: (cluster) => probe(cluster).completions.some((c) => c.status === "ok"),
+      explain: (cluster) => cluster.describeRoles(),
+    },
+    finalChecks: [
+      invariant(RAFT_FINAL_STATE, (cluster: RaftCluster) => {
+        const problems = raftStateProblems(cluster.liveServers());
+        return problems.length === 0 ? undefined : problems.join("\n");
+      }),
+    ],
+    history: linearizability("kv"),
+    untilMs: (p) => p.faultsUntilMs,
+    row: trialRow,
+  });
+}
+
+function probe(cluster: RaftCluster): RaftClient {
+  return cluster.simulation.node<RaftClient>(PROBE)!;
+}
+
+const DEFAULT_TRIAL = raftKvTrial();
+
 /**
  * Runs one trial: the servers and clients of `params`, a nemesis drawn from `seed`, and
  * every check. Never throws for a protocol failure: it is returned in `failure` (a bad
@@ -205,8 +318,10 @@ const PROBE = "probe";
  *
  * @example
  * ```ts
+ * import { runRaftTrial } from "./raft_trial.ts";
+ *
  * const trial = runRaftTrial({ unsafe: "localReads" }, 7);
- * trial.failure?.kind; // "linearizability" for many seeds
+ * trial.failure?.kind; // "history" for many seeds
  * ```
  */
 export function runRaftTrial(
@@ -214,152 +329,34 @@ export function runRaftTrial(
   seed: number,
   options: RaftTrialOptions = {},
 ): RaftTrialResult {
-  const p = parseConfig(RaftKvParamsSchema, params, "params");
-  const replay = options.replay ??
-    replayCommand("raft-kv", seed, { params: p, defaults: RAFT_KV_DEFAULTS });
-  const servers = Array.from({ length: p.servers }, (_, i) => `n${i + 1}`);
-  const keys = Array.from({ length: p.keys }, (_, i) => `k${i + 1}`);
-  const steps = p.faultsPerSecond > 0 && servers.length >= 2
-    ? planRaftNemesis({
-      endMs: p.faultsUntilMs,
-      meanGapMs: nemesisProcesses(p) * 1000 / p.faultsPerSecond,
-      serverProcesses: p.concurrentServerFaults,
-      meanDurationMs: p.meanFaultDurationMs,
-      kinds: p.faultKinds,
-    }, new Random(seed).child("nemesis"))
-    : [];
-  const unsafe = p.unsafe === "none" ? {} : { [p.unsafe]: true };
-  const cluster = new RaftCluster({
-    seed,
-    servers,
-    clients: p.clients,
-    record: options.record ?? false,
-    replay,
-    ...(options.observer === undefined ? {} : { observer: options.observer }),
-    network: {
-      latency: p.latency,
-      lossProbability: p.lossProbability,
-      duplicateProbability: p.duplicateProbability,
-    },
-    raft: {
-      electionTimeoutMinMs: p.electionTimeoutMinMs,
-      electionTimeoutMaxMs: p.electionTimeoutMaxMs,
-      heartbeatIntervalMs: p.heartbeatIntervalMs,
-      diskWriteMs: p.diskWriteMs,
-      preVote: p.preVote,
-      reads: p.reads,
-      appendNoopOnElection: p.appendNoopOnElection,
-      unsafe,
-      ...(options.upToDate === undefined ? {} : { upToDate: options.upToDate }),
-      ...(options.commitRule === undefined ? {} : { commitRule: options.commitRule }),
-    },
-    client: {
-      attemptTimeoutMs: p.attemptTimeoutMs,
-      operationTimeoutMs: p.operationTimeoutMs,
-      workload: { operations: p.operationsPerClient, keys, thinkMs: p.thinkMs },
-    },
-  });
-  const simulation = cluster.simulation;
-  simulation.addNode<RaftClientTimer>(PROBE, (ctx) =>
-    new RaftClient(ctx, {
-      servers,
-      recorder: cluster.recorder,
-      attemptTimeoutMs: p.attemptTimeoutMs,
-      operationTimeoutMs: p.livenessBoundMs,
-    }));
+  const { record, replay, ...plugins } = options;
+  const trial = Object.keys(plugins).length === 0 ? DEFAULT_TRIAL : raftKvTrial(plugins);
+  return raftResult(runTrial(trial, params, seed, {
+    ...(record === undefined ? {} : { record }),
+    ...(replay === undefined ? {} : { replay }),
+  }));
+}
 
-  const faults = scheduleRaftNemesis(cluster, steps, new Random(seed).child("nemesis-targets"), {
-    leaderTargetProbability: p.leaderTargetProbability,
-  });
-
-  let failure: RaftTrialFailure | undefined;
-  let recoveryMs: number | null = null;
-  // Liveness: once the last fault has ended, a command must commit within the bound.
-  const healedMs = steps.reduce((latest, step) => Math.max(latest, step.endMs), 0);
-  try {
-    simulation.runUntil(healedMs);
-    const probe = simulation.node<RaftClient>(PROBE)!;
-    probe.submit({ f: "write", key: keys[0]!, value: "probe" });
-    const committedAt = simulation.runUntilTrue(
-      () => probe.completions.some((c) => c.status === "ok"),
-      {
-        withinMs: p.livenessBoundMs,
-        description: "a committed command after the last fault healed",
-        explain: () => cluster.describeRoles(),
-      },
-    );
-    recoveryMs = committedAt - healedMs;
-    if (simulation.now < p.faultsUntilMs) simulation.runUntil(p.faultsUntilMs);
-  } catch (error) {
-    if (!(error instanceof SimulationError)) throw error;
-    const invariant = /^Invariant "([^"]+)" broken/.exec(error.message)?.[1];
-    failure = {
-      seed,
-      kind: error.kind,
-      invariant,
-      message: error.message,
-      timeMs: error.timeMs,
-      replay,
-    };
-  }
-  if (failure === undefined) {
-    const problems = raftStateProblems(cluster.liveServers());
-    if (problems.length > 0) {
-      failure = {
-        seed,
-        kind: "final-state",
-        invariant: undefined,
-        message: problems.join("\n"),
-        timeMs: simulation.now,
-        replay,
-      };
-    }
-  }
-  const history = cluster.history;
-  // Checked whatever else went wrong: a run stopped by a broken invariant has a history
-  // up to that moment, and it may already show the damage.
-  const linearizability = checkLinearizable(history, { model: "kv" });
-  if (linearizability.valid === false && failure === undefined) {
-    const evidence = linearizability.evidence;
-    failure = {
-      seed,
-      kind: "linearizability",
-      invariant: undefined,
-      message: evidence?.summary ?? "the history is not linearizable",
-      timeMs: evidence?.failedAtTime,
-      replay,
-    };
-  }
-  const workloadClients = cluster.clients.map((id) => cluster.client(id));
+function raftResult(result: TrialResult<RaftCluster, RaftKvParams, RaftKvRow>): RaftTrialResult {
   return {
-    seed,
-    params: p,
-    faults,
-    cluster,
-    history,
-    linearizability,
-    failure,
-    row: trialRow(p, cluster, workloadClients, linearizability, failure, recoveryMs),
+    seed: result.seed,
+    params: result.params,
+    faults: result.faults,
+    cluster: result.system,
+    history: result.system.history,
+    linearizability: result.history!.linearizability!,
+    failure: result.failure,
+    row: result.row,
   };
 }
 
-/** How many fault timelines run at once: the network's, if it has kinds, plus the servers'. */
-function nemesisProcesses(p: RaftKvParams): number {
-  const network = p.faultKinds.some((k) =>
-    k === "partition" || k === "isolate" || k === "partition-one-way"
-  );
-  const server = p.faultKinds.some((k) => k === "crash" || k === "pause" || k === "clock-jump");
-  return (network ? 1 : 0) + (server ? p.concurrentServerFaults : 0);
-}
-
 function trialRow(
-  p: RaftKvParams,
-  cluster: RaftCluster,
-  clients: readonly RaftClient[],
-  linearizability: LinearizabilityResult,
-  failure: RaftTrialFailure | undefined,
-  recoveryMs: number | null,
+  { params: p, system: cluster, failure, recoveryMs, history }: TrialOutcome<
+    RaftCluster,
+    RaftKvParams
+  >,
 ): RaftKvRow {
+  const clients = cluster.clients.map((id) => cluster.client(id));
   let ok = 0, fail = 0, info = 0, lastMs = 0;
   const latencies: number[] = [];
   for (const client of clients) {
@@ -384,12 +381,8 @@ function trialRow(
     throughputOpsPerSec: lastMs > 0 ? (ok + fail) / (lastMs / 1000) : 0,
     latencyP50Ms: latencies.length > 0 ? quantile(latencies, 0.5) : null,
     latencyP99Ms: latencies.length > 0 ? quantile(latencies, 0.99) : null,
-    linearizable: linearizability.valid,
-    violation: failure === undefined
-      ? null
-      : failure.invariant === undefined
-      ? failure.kind
-      : `${failure.kind}: ${failure.invariant}`,
+    linearizable: history?.valid ?? true,
+    violation: violation(failure),
     elections: new Set(leaders.map((change) => change.term)).size,
     maxTerm,
     recoveryMs,
@@ -413,6 +406,10 @@ function trialRow(
  *   and crashes aimed at leaders 25 times a second.
  * - `options`: three servers with pre-vote, reads through the log, no no-op on election,
  *   a slow disk and many duplicates.
+ * - `small-batches`: `leader-hunt` with one entry per AppendEntries, so a follower that
+ *   fell behind catches up in many steps, each ending before the leader's commit index:
+ *   the only way to exercise the follower's rule commitIndex = min(leaderCommit, last
+ *   new entry).
  */
 export const RAFT_FAULT_PROFILES: Readonly<Record<string, RaftKvParamsInput>> = {
   mixed: {},
@@ -449,7 +446,34 @@ export const RAFT_FAULT_PROFILES: Readonly<Record<string, RaftKvParamsInput>> = 
     duplicateProbability: 0.1,
     diskWriteMs: 2,
   },
+  "small-batches": {
+    maxEntriesPerMessage: 1,
+    thinkMs: 50,
+    faultsPerSecond: 15,
+    meanFaultDurationMs: 150,
+    leaderTargetProbability: 0.9,
+    faultKinds: ["partition", "crash"],
+  },
 };
+
+/**
+ * The row's name for a failure: `safety: <property>`, `final-state`, `liveness`,
+ * `linearizability`, `node-exception` or `bound-exceeded`.
+ */
+function violation(failure: TrialFailure | undefined): string | null {
+  if (failure === undefined) return null;
+  switch (failure.kind) {
+    case "safety":
+      return failure.invariant === RAFT_FINAL_STATE
+        ? "final-state"
+        : `safety: ${failure.invariant}`;
+    case "liveness":
+      return "liveness";
+    default:
+      // The history checker's name ("linearizability") or the exception's kind.
+      return failure.invariant;
+  }
+}
 
 /** Options of {@link raftFaultSweep}. */
 export interface RaftSweepOptions {
@@ -459,9 +483,10 @@ export interface RaftSweepOptions {
   readonly firstSeed?: number;
   /**
    * Parameter sets to cycle through: seed `s` runs `profiles[s % profiles.length]`, with
-   * `params` on top. Default: one, the `raft-kv` defaults.
+   * `params` on top (named profiles, as {@link RAFT_FAULT_PROFILES}, or a list). Default:
+   * one, the `raft-kv` defaults.
    */
-  readonly profiles?: readonly RaftKvParamsInput[];
+  readonly profiles?: Readonly<Record<string, RaftKvParamsInput>> | readonly RaftKvParamsInput[];
   /** The trial's parameters (on top of the profile). Default none. */
   readonly params?: RaftKvParamsInput;
   /** Replaces the servers' §5.4.1 vote comparison. */
@@ -470,8 +495,8 @@ export interface RaftSweepOptions {
   readonly commitRule?: CommitRule;
   /** Stop at the first failure. Default true. */
   readonly stopAtFirstFailure?: boolean;
-  /** Called after each trial (progress, collecting rows). */
-  readonly onTrial?: (result: RaftTrialResult) => void;
+  /** Called after each trial (progress, collecting rows), with the seed's profile name. */
+  readonly onTrial?: (result: RaftTrialResult, profile: string) => void;
 }
 
 /** What a sweep found. */
@@ -482,59 +507,45 @@ export interface RaftSweepResult {
   readonly failures: readonly RaftTrialFailure[];
   /** Trials whose linearizability check ran out of budget (neither proven nor refuted). */
   readonly unknown: number;
-  /** One row per trial. */
-  readonly rows: readonly (RaftKvRow & { readonly seed: number })[];
+  /** One row per trial, with its seed and profile name. */
+  readonly rows: readonly (RaftKvRow & { readonly seed: number; readonly profile: string })[];
 }
 
 /**
- * Runs {@link runRaftTrial} over many seeds. A failure names its seed and the line that
- * replays it; `stopAtFirstFailure` (the default) ends the sweep there.
+ * Runs the Raft trial over many seeds (the harness's `faultSweep`). A failure names its
+ * seed and the line that replays it; `stopAtFirstFailure` (the default) ends the sweep
+ * there.
  *
  * @example
  * ```ts
- * const result = raftFaultSweep({ seeds: 1000 });
+ * import { raftFaultSweep } from "./raft_trial.ts";
+ *
+ * const result = raftFaultSweep({ seeds: 20 });
  * result.failures.length; // 0
- * const broken = raftFaultSweep({ seeds: 1000, params: { unsafe: "voteWithoutLogCheck" } });
- * console.log(broken.failures[0]?.replay); // deno task exp run raft-kv --seed ... --param unsafe=voteWithoutLogCheck
+ * const broken = raftFaultSweep({ seeds: 20, params: { unsafe: "voteWithoutLogCheck" } });
+ * broken.failures[0]?.replay; // "deno task exp run raft-kv --seed ... --param unsafe=voteWithoutLogCheck"
  * ```
  */
 export function raftFaultSweep(options: RaftSweepOptions = {}): RaftSweepResult {
-  const seeds = typeof options.seeds === "object"
-    ? [...options.seeds]
-    : Array.from({ length: options.seeds ?? 100 }, (_, i) => (options.firstSeed ?? 1) + i);
-  const profiles = (options.profiles ?? [{}]).map((profile) =>
-    parseConfig(RaftKvParamsSchema, { ...profile, ...options.params }, "params")
-  );
-  if (profiles.length === 0) {
-    throw new RangeError("Cannot run a Raft sweep: profiles must hold at least one parameter set");
-  }
-  const stop = options.stopAtFirstFailure ?? true;
-  const failures: RaftTrialFailure[] = [];
-  const rows: (RaftKvRow & { readonly seed: number })[] = [];
-  let unknown = 0;
-  for (const seed of seeds) {
-    const params = profiles[seed % profiles.length]!;
-    const result = runRaftTrial(params, seed, {
-      ...(options.upToDate === undefined ? {} : { upToDate: options.upToDate }),
-      ...(options.commitRule === undefined ? {} : { commitRule: options.commitRule }),
-    });
-    rows.push({ seed, ...result.row });
-    if (result.linearizability.valid === "unknown") unknown++;
-    options.onTrial?.(result);
-    if (result.failure !== undefined) {
-      failures.push(result.failure);
-      if (stop) break;
-    }
-  }
-  return { trials: rows.length, failures, unknown, rows };
+  const plugins = {
+    ...(options.upToDate === undefined ? {} : { upToDate: options.upToDate }),
+    ...(options.commitRule === undefined ? {} : { commitRule: options.commitRule }),
+  };
+  const trial = Object.keys(plugins).length === 0 ? DEFAULT_TRIAL : raftKvTrial(plugins);
+  const onTrial = options.onTrial;
+  return faultSweep(trial, {
+    ...(options.seeds === undefined ? {} : { seeds: options.seeds }),
+    ...(options.firstSeed === undefined ? {} : { firstSeed: options.firstSeed }),
+    ...(options.profiles === undefined ? {} : { profiles: options.profiles }),
+    ...(options.params === undefined ? {} : { params: options.params }),
+    stopAtFirstFailure: options.stopAtFirstFailure ?? true,
+    ...(onTrial === undefined ? {} : {
+      onTrial: (result, profile) => onTrial(raftResult(result), profile),
+    }),
+  });
 }
 
-/** A failure in a few lines: kind, seed, time, the message's first line and the replay. */
+/** A failed Raft trial in a few lines: the harness's `describeFailure`. */
 export function describeTrialFailure(failure: RaftTrialFailure): string {
-  const what = failure.invariant === undefined
-    ? failure.kind
-    : `${failure.kind} (${failure.invariant})`;
-  const at = failure.timeMs === undefined ? "" : ` at ${failure.timeMs.toFixed(3)} ms`;
-  const first = failure.message.split("\n")[0];
-  return `${what}, seed ${failure.seed}${at}: ${first}\n  replay: ${failure.replay}`;
+  return describeFailure(failure);
 }

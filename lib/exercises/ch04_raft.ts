@@ -436,7 +436,7 @@ function explainFailure(failure: RaftTrialFailure, option: string): string {
           : "Nothing committed after the faults healed: a rule that waits for too many " +
             "servers stalls the cluster.";
       }
-      if (failure.kind === "node-exception") {
+      if (failure.kind === "exception") {
         return votes
           ? "A server's handler threw: your function must return true or false for any input."
           : "A leader's handler threw: your function must return a whole number from the " +

@@ -17,6 +17,12 @@ import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
+import { backoff } from "../resilience/occ_backoff.ts";
+import { dependencyFailure } from "../resilience/dependency_failure.ts";
+import { overload } from "../resilience/overload.ts";
+import { ringBalance } from "../partitioning/ring_balance.ts";
+import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
+import { loadBalancer } from "../balancing/load_balancer.ts";
 import { failoverLoss, pbs } from "../replication/experiments.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
@@ -35,6 +41,12 @@ export const experiments: readonly AnyExperiment[] = [
   raftKv,
   failoverLoss,
   pbs,
+  backoff,
+  overload,
+  dependencyFailure,
+  ringBalance,
+  ballsIntoBins,
+  loadBalancer,
 ];
 
 /**

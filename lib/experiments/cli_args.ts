@@ -1,9 +1,11 @@
 /**
- * The command line of `deno task exp`, as data: parsing its arguments and writing the
- * command that replays a run. No I/O here, so both are easy to test.
+ * The command line of `deno task exp`, as data: parsing its arguments (the replay line
+ * it reads back is written by `replayCommand` in lib/testing). No I/O here, so it is easy
+ * to test.
  *
  * @module
  */
+import { parseParamValue } from "../testing/replay.ts";
 import { MAX_SEED } from "./sweep.ts";
 
 /** How `run` prints its rows. */
@@ -192,74 +194,6 @@ function parseRun(args: readonly string[]): RunCommand {
   };
 }
 
-/**
- * Reads a `--param` value: JSON when it parses (`5`, `0.1`, `true`, `null`, `[1,2]`,
- * `{"kind":"constant","ms":5}`, `"5"` for the text 5), the text itself otherwise.
- *
- * @example
- * ```ts
- * parseParamValue("0.25");   // 0.25
- * parseParamValue("fifo");   // "fifo"
- * parseParamValue('"42"');   // "42"
- * ```
- */
-export function parseParamValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Options for {@link replayCommand}. */
-export interface ReplayCommandOptions {
-  /** The run's parameters. */
-  readonly params?: Readonly<Record<string, unknown>>;
-  /** The experiment's defaults: parameters equal to their default are left out. */
-  readonly defaults?: Readonly<Record<string, unknown>>;
-}
-
-/**
- * The command that replays one trial: `deno task exp run NAME --seed N --param k=v ...`,
- * quoted for a POSIX shell. Experiments pass it as the Simulation's `replay`, so a failed
- * run ends with the line that reproduces it.
- *
- * @example
- * ```ts
- * replayCommand("ping-rtt", 7, { params: { nodes: 5, pings: 10 }, defaults: { nodes: 3, pings: 10 } });
- * // "deno task exp run ping-rtt --seed 7 --param nodes=5"
- * ```
- */
-export function replayCommand(
-  name: string,
-  seed: number,
-  options: ReplayCommandOptions = {},
-): string {
-  const parts = ["deno task exp run", shellQuote(name), `--seed ${seed}`];
-  const defaults = options.defaults ?? {};
-  for (const [key, value] of Object.entries(options.params ?? {})) {
-    if (value === undefined) continue;
-    if (Object.hasOwn(defaults, key) && sameValue(defaults[key], value)) continue;
-    parts.push(`--param ${shellQuote(`${key}=${formatParamValue(value)}`)}`);
-  }
-  return parts.join(" ");
-}
-
-/**
- * A parameter value as `--param` reads it back: JSON, except text that would not parse
- * as JSON, which goes as it is.
- */
-export function formatParamValue(value: unknown): string {
-  if (typeof value === "string" && parseParamValue(value) === value) return value;
-  return JSON.stringify(value) ?? String(value);
-}
-
-/** `text` quoted for a POSIX shell when it holds anything but plain characters. */
-export function shellQuote(text: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(text)) return text;
-  return `'${text.replaceAll("'", `'"'"'`)}'`;
-}
-
 // ---- helpers ---------------------------------------------------------------------------
 
 function expectNoMore(rest: readonly string[], command: string): void {
@@ -292,8 +226,4 @@ function splitParam(text: string): [string, string] {
     );
   }
   return [key, text.slice(equals + 1)];
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

@@ -14,7 +14,7 @@ import {
   HeartbeatSender,
   SuspicionLog,
 } from "../membership/heartbeat_detector.ts";
-import { replayCommand } from "./cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** Zod schema of the `false-suspicion` parameters. */

@@ -15,7 +15,7 @@ import {
   type FanoutRecord,
   partsNeeded,
 } from "../resilience/fanout.ts";
-import { replayCommand } from "./cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** Zod schema of the `fanout-tail` parameters. */

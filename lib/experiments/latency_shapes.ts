@@ -9,7 +9,7 @@ import { integerAtLeast, positiveMs } from "../config/mod.ts";
 import { type Distribution, DistributionSchema } from "../sim/distributions.ts";
 import type { NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
-import { replayCommand } from "./cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** The names of the built-in latency shapes. */

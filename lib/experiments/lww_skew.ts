@@ -18,7 +18,7 @@ import {
 import { DistributionSchema } from "../sim/distributions.ts";
 import type { NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
-import { replayCommand } from "./cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment, type Experiment } from "./experiment.ts";
 
 /** Zod schema of the parameters of {@link lwwSkew}. */

@@ -20,3 +20,4 @@ export * from "./progress.ts";
 export * from "./raft_failover.ts";
 export * from "./raft_kv.ts";
 export * from "./sweep.ts";
+export * from "./trial_experiment.ts";

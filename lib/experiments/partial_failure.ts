@@ -19,7 +19,7 @@ import {
   type ServiceMessage,
   simulatorSetupForFault,
 } from "../resilience/request_response.ts";
-import { replayCommand } from "./cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment } from "./experiment.ts";
 
 /** Zod schema of the `partial-failure` parameters. */

@@ -16,7 +16,7 @@ import {
   Simulation,
   type TimerId,
 } from "../sim/mod.ts";
-import { replayCommand } from "./cli_args.ts";
+import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment, type Experiment } from "./experiment.ts";
 
 /** Zod schema of the parameters of {@link pingRtt}. */

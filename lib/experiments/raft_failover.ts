@@ -24,7 +24,7 @@
  * @module
  */
 import { z } from "zod";
-import { integerAtLeast, nonNegativeMs, parseConfig, positiveMs } from "../config/mod.ts";
+import { integerAtLeast, nonNegativeMs, positiveMs } from "../config/mod.ts";
 import {
   noopEntry,
   parseRaftOptions,
@@ -34,10 +34,15 @@ import {
   writeRaftState,
 } from "../consensus/raft.ts";
 import { DistributionSchema } from "../sim/distributions.ts";
-import { SimulationError } from "../sim/errors.ts";
 import type { Node, NodeContext, NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
-import { replayCommand } from "./cli_args.ts";
+import {
+  defineTrial,
+  runTrial,
+  type Trial,
+  TrialFailedError,
+  type TrialOutcome,
+} from "../testing/mod.ts";
 import { defineExperiment } from "./experiment.ts";
 import type { ProgressSink } from "./progress.ts";
 import { sweep, type SweepRow } from "./sweep.ts";
@@ -66,8 +71,6 @@ export const RaftFailoverParamsSchema = z.strictObject({
 
 /** Parameters of `raft-failover`, with defaults applied. */
 export type RaftFailoverParams = z.output<typeof RaftFailoverParamsSchema>;
-
-const RAFT_FAILOVER_DEFAULTS: RaftFailoverParams = parseConfig(RaftFailoverParamsSchema, {});
 
 /** One trial of `raft-failover`. */
 export type RaftFailoverRow = {
@@ -169,54 +172,64 @@ class HeartbeatingLeader implements Node<RaftMessage, "heartbeat"> {
   }
 }
 
-/**
- * Runs one `raft-failover` trial: server n1 leads term 1 and sends
- * `heartbeatsBeforeCrash` synchronized rounds of heartbeats, every half minimum election
- * timeout, then crashes uniformly at random within the next interval; the others, whose
- * logs hold n−1, n−2, ..., 1 entries, elect a new leader. Pass `record: true` to keep
- * the trace and draw the election.
- *
- * @example
- * ```ts
- * const run = simulateRaftFailover(raftFailover.parseParams({ electionTimeoutMaxMs: 155 }), 3);
- * run.row.downtimeMs;
- * ```
- */
-export function simulateRaftFailover(
+/** What one `raft-failover` trial builds and watches. */
+export interface RaftFailoverSystem {
+  /** The simulation (its trace is empty unless the trial records). */
+  readonly simulation: Simulation<RaftMessage>;
+  /** When the leader crashes, in ms. */
+  readonly crashAtMs: number;
+  /** When the leader crashes after its last round of heartbeats, in ms. */
+  readonly crashOffsetMs: number;
+  /** When a server first became leader of a later term, in ms (undefined: not yet). */
+  readonly electedAt: number | undefined;
+  /** That server. */
+  readonly newLeader: NodeId | null;
+  /** Its term. */
+  readonly newTerm: number;
+  /** Candidates per term since the crash. */
+  readonly candidatesByTerm: ReadonlyMap<number, number>;
+  /** Elections started since the crash. */
+  readonly candidacies: number;
+}
+
+function buildFailover(
   params: RaftFailoverParams,
   seed: number,
-  options: { readonly record?: boolean } = {},
-): RaftFailoverRun {
+  record: boolean,
+  replay: string,
+): RaftFailoverSystem {
   const servers = Array.from({ length: params.servers }, (_, i) => `n${i + 1}`);
   const [leader, ...followers] = servers as [NodeId, ...NodeId[]];
   const heartbeatMs = params.electionTimeoutMinMs / 2;
   const simulation = new Simulation<RaftMessage>({
     seed,
-    record: options.record ?? false,
+    record,
     network: { latency: params.latency },
-    replay: replayCommand("raft-failover", seed, {
-      params,
-      defaults: RAFT_FAILOVER_DEFAULTS,
-    }),
+    replay,
   });
   const lastRoundMs = (params.heartbeatsBeforeCrash - 1) * heartbeatMs;
   const crashOffsetMs = simulation.random.child("crash").uniform(0, heartbeatMs);
   const crashAtMs = lastRoundMs + crashOffsetMs;
-
-  let electedAt: number | undefined;
-  let newLeader: NodeId | null = null;
-  let newTerm = 1;
   const candidatesByTerm = new Map<number, number>();
-  let candidacies = 0;
+  const system = {
+    simulation,
+    crashAtMs,
+    crashOffsetMs,
+    electedAt: undefined as number | undefined,
+    newLeader: null as NodeId | null,
+    newTerm: 1,
+    candidatesByTerm,
+    candidacies: 0,
+  };
   const observer: RaftObserver = (event) => {
     if (event.kind !== "role" || simulation.now < crashAtMs) return;
     if (event.role === "candidate") {
-      candidacies++;
+      system.candidacies++;
       candidatesByTerm.set(event.term, (candidatesByTerm.get(event.term) ?? 0) + 1);
-    } else if (event.role === "leader" && event.term > 1 && electedAt === undefined) {
-      electedAt = simulation.now;
-      newLeader = event.node.id;
-      newTerm = event.term;
+    } else if (event.role === "leader" && event.term > 1 && system.electedAt === undefined) {
+      system.electedAt = simulation.now;
+      system.newLeader = event.node.id;
+      system.newTerm = event.term;
     }
   };
   const raftOptions = parseRaftOptions({
@@ -242,34 +255,89 @@ export function simulateRaftFailover(
     });
   }
   simulation.schedule([{ atMs: crashAtMs, kind: "crash", node: leader }]);
-  try {
-    simulation.runUntilTrue(() => electedAt !== undefined, {
-      untilMs: crashAtMs + params.maxDowntimeMs,
-      description: "a new leader",
-    });
-  } catch (error) {
-    if (!(error instanceof SimulationError) || error.kind !== "liveness") throw error;
-  }
+  return system;
+}
+
+function failoverRow(
+  { params, system }: TrialOutcome<RaftFailoverSystem, RaftFailoverParams>,
+): RaftFailoverRow {
+  const { electedAt, newTerm, candidatesByTerm } = system;
   let splitVotes = 0;
   for (const [term, count] of candidatesByTerm) {
     if (count >= 2 && (electedAt === undefined || term < newTerm)) splitVotes++;
   }
   const lastTerm = electedAt !== undefined ? newTerm : Math.max(1, ...candidatesByTerm.keys());
   return {
-    simulation,
-    crashAtMs,
-    row: {
-      range: `${params.electionTimeoutMinMs}–${params.electionTimeoutMaxMs}`,
-      electionTimeoutMinMs: params.electionTimeoutMinMs,
-      electionTimeoutMaxMs: params.electionTimeoutMaxMs,
-      downtimeMs: electedAt === undefined ? null : electedAt - crashAtMs,
-      converged: electedAt !== undefined,
-      terms: lastTerm - 1,
-      candidacies,
-      splitVotes,
-      newLeader,
-      crashOffsetMs,
-    },
+    range: `${params.electionTimeoutMinMs}–${params.electionTimeoutMaxMs}`,
+    electionTimeoutMinMs: params.electionTimeoutMinMs,
+    electionTimeoutMaxMs: params.electionTimeoutMaxMs,
+    downtimeMs: electedAt === undefined ? null : electedAt - system.crashAtMs,
+    converged: electedAt !== undefined,
+    terms: lastTerm - 1,
+    candidacies: system.candidacies,
+    splitVotes,
+    newLeader: system.newLeader,
+    crashOffsetMs: system.crashOffsetMs,
+  };
+}
+
+/**
+ * One `raft-failover` trial as the harness runs it: the cluster of the paper's setup,
+ * the leader's crash, and a liveness condition, a new leader within `maxDowntimeMs` of
+ * the crash. A trial that elects none in time is a row (`converged: false`), not an
+ * error: without randomness that is the expected outcome.
+ */
+export const raftFailoverTrial: Trial<
+  typeof RaftFailoverParamsSchema,
+  RaftFailoverSystem,
+  RaftFailoverRow
+> = defineTrial({
+  name: "raft-failover",
+  params: RaftFailoverParamsSchema,
+  build: ({ params, seed, record, replay }) => buildFailover(params, seed, record, replay),
+  liveness: {
+    name: "a new leader",
+    // From time 0: the bound is the crash plus the longest downtime waited for.
+    withinMs: (params, system) => system.crashAtMs + params.maxDowntimeMs,
+    holds: (system) => system.electedAt !== undefined,
+  },
+  history: false,
+  row: failoverRow,
+});
+
+/**
+ * Runs one `raft-failover` trial: server n1 leads term 1 and sends
+ * `heartbeatsBeforeCrash` synchronized rounds of heartbeats, every half minimum election
+ * timeout, then crashes uniformly at random within the next interval; the others, whose
+ * logs hold n−1, n−2, ..., 1 entries, elect a new leader. Pass `record: true` to keep
+ * the trace and draw the election. Throws a TrialFailedError if the run fails other
+ * than by electing no leader in time.
+ *
+ * @example
+ * ```ts
+ * import { raftFailover, simulateRaftFailover } from "./raft_failover.ts";
+ *
+ * const run = simulateRaftFailover(raftFailover.parseParams({ electionTimeoutMaxMs: 155 }), 3);
+ * run.row.downtimeMs;
+ * ```
+ */
+export function simulateRaftFailover(
+  params: RaftFailoverParams,
+  seed: number,
+  options: { readonly record?: boolean } = {},
+): RaftFailoverRun {
+  // No excerpt re-run: a trial that elects no leader in time is an expected outcome.
+  const result = runTrial(raftFailoverTrial, params, seed, {
+    record: options.record ?? false,
+    excerpt: false,
+  });
+  if (result.failure !== undefined && result.failure.kind !== "liveness") {
+    throw new TrialFailedError(result.failure);
+  }
+  return {
+    simulation: result.system.simulation,
+    crashAtMs: result.system.crashAtMs,
+    row: result.row,
   };
 }
 

@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { RaftKvParamsSchema, type RaftKvRow, runRaftTrial } from "../consensus/raft_trial.ts";
-import { defineExperiment, type Experiment } from "./experiment.ts";
+import { type RaftKvParamsSchema, type RaftKvRow, raftKvTrial } from "../consensus/raft_trial.ts";
+import type { Experiment } from "./experiment.ts";
+import { trialExperiment } from "./trial_experiment.ts";
 
 /**
  * `raft-kv`: clients read, write and cas keys of a five-server Raft store while a nemesis
@@ -21,15 +22,15 @@ import { defineExperiment, type Experiment } from "./experiment.ts";
  * sweepLines(rows, { x: "faultsPerSecond", y: "throughputOpsPerSec" });
  * ```
  */
-export const raftKv: Experiment<typeof RaftKvParamsSchema, RaftKvRow> = defineExperiment({
-  name: "raft-kv",
-  title: "Throughput, latency and linearizability of the Raft key-value store under faults",
-  description: "Clients run reads, writes and compare-and-sets on a Raft cluster while a " +
-    "nemesis partitions, crashes, pauses and skews servers. One row per run: completed and " +
-    "unknown operations, throughput, median and 99th percentile latency, elections, the " +
-    "time to commit again after the last fault, any broken invariant, and whether the " +
-    "history is linearizable.",
-  chapter: "05_raft_log_replication",
-  params: RaftKvParamsSchema,
-  trial: (params, seed) => [runRaftTrial(params, seed).row],
-});
+export const raftKv: Experiment<typeof RaftKvParamsSchema, RaftKvRow> = trialExperiment(
+  raftKvTrial(),
+  {
+    title: "Throughput, latency and linearizability of the Raft key-value store under faults",
+    description: "Clients run reads, writes and compare-and-sets on a Raft cluster while a " +
+      "nemesis partitions, crashes, pauses and skews servers. One row per run: completed and " +
+      "unknown operations, throughput, median and 99th percentile latency, elections, the " +
+      "time to commit again after the last fault, any broken invariant, and whether the " +
+      "history is linearizable.",
+    chapter: "05_raft_log_replication",
+  },
+);

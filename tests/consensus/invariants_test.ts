@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { describeEntry, type RaftEntry, RaftInvariants, raftStateProblems } from "../../lib/mod.ts";
+import {
+  describeEntry,
+  MemoryStorage,
+  type RaftEntry,
+  RaftInvariants,
+  raftStateProblems,
+} from "../../lib/mod.ts";
 import { elect, server, write } from "./helpers.ts";
 
 const THREE = ["n1", "n2", "n3"];
@@ -93,7 +99,7 @@ Deno.test("RaftInvariants reports different entries committed at one index as a 
   );
 });
 
-Deno.test("RaftInvariants.attach registers the four properties, silent until one breaks", () => {
+Deno.test("RaftInvariants.attach registers the five properties, silent until one breaks", () => {
   const checks = new Map<string, () => string | undefined>();
   const host = {
     now: 12.5,
@@ -106,12 +112,83 @@ Deno.test("RaftInvariants.attach registers the four properties, silent until one
     "log matching",
     "leader completeness",
     "state machine safety",
+    "monotonic commit",
   ]);
   assert.ok([...checks.values()].every((check) => check() === undefined));
   follower("n1", invariants, [write(1, 1)], 1);
   follower("n2", invariants, [write(2, 5)], 1);
   assert.match(checks.get("state machine safety")!() ?? "", /committed/);
   assert.equal(invariants.violations[0]?.timeMs, 12.5);
+});
+
+/** An AppendEntries from n9 in term 1 with `prev` entries before, `entries` and `commit`. */
+function append(prev: number, entries: RaftEntry[], commit: number) {
+  return {
+    type: "AppendEntries" as const,
+    term: 1,
+    leader: "n9",
+    prevLogIndex: prev,
+    prevLogTerm: prev === 0 ? 0 : 1,
+    entries,
+    leaderCommit: commit,
+    round: 0,
+  };
+}
+
+Deno.test("RaftInvariants reports a commit index that goes down as a monotonic commit violation", () => {
+  const invariants = new RaftInvariants();
+  const { node } = server("n1", THREE, {
+    observer: invariants.observe,
+    unsafe: { lowerCommitIndex: true },
+  });
+  node.onMessage("n9", append(0, [write(1, 1), write(1, 2)], 2));
+  assert.equal(node.commitIndex, 2);
+  assert.deepEqual(invariants.violations, []);
+  // A late copy of an older AppendEntries: the broken follower takes its commit index.
+  node.onMessage("n9", append(0, [write(1, 1)], 1));
+  assert.equal(node.commitIndex, 1);
+  const violation = invariants.firstViolation("monotonic commit");
+  assert.match(violation?.message ?? "", /n1 moved its commit index down from 2 to 1/);
+});
+
+Deno.test("a correct follower ignores a late AppendEntries' lower commit index", () => {
+  const invariants = new RaftInvariants();
+  const { node } = server("n1", THREE, { observer: invariants.observe });
+  node.onMessage("n9", append(0, [write(1, 1), write(1, 2)], 2));
+  node.onMessage("n9", append(0, [write(1, 1)], 1));
+  assert.equal(node.commitIndex, 2);
+  assert.equal(node.lastApplied, 2);
+  assert.deepEqual(invariants.violations, []);
+});
+
+Deno.test("monotonic commit holds per incarnation: a restarted server starts again from 0", () => {
+  const invariants = new RaftInvariants();
+  const storage = new MemoryStorage();
+  const first = server("n1", THREE, { observer: invariants.observe }, { storage }).node;
+  first.onMessage("n9", append(0, [write(1, 1), write(1, 2)], 2));
+  const second = server("n1", THREE, { observer: invariants.observe }, {
+    storage,
+    incarnation: 2,
+  }).node;
+  assert.equal(second.commitIndex, 0, "the commit index is volatile");
+  second.onMessage("n9", append(2, [], 1));
+  assert.equal(second.commitIndex, 1);
+  assert.deepEqual(invariants.violations, []);
+});
+
+Deno.test("a follower commits only up to the last entry the AppendEntries carried (Figure 2)", () => {
+  // n1 holds a stale tail (index 3, term 1) beyond what this AppendEntries checks; the
+  // leader's commit index (3) refers to the leader's own entry 3, of another term.
+  for (const commitToLogEnd of [false, true]) {
+    const invariants = new RaftInvariants();
+    const { node } = server("n1", THREE, {
+      observer: invariants.observe,
+      unsafe: { commitToLogEnd },
+    });
+    node.onMessage("n9", append(0, [write(1, 1), write(1, 2), write(1, 3)], 0));
+    node.onMessage("n9", { ...append(1, [write(1, 2)], 3), term: 2 });
+    assert.equal(node.commitIndex, commitToLogEnd ? 3 : 2, `commitToLogEnd: ${commitToLogEnd}`);
+  }
 });
 
 Deno.test("raftStateProblems compares whole logs: it finds a mismatch the tables never saw", () => {
@@ -133,12 +210,18 @@ Deno.test("describeEntry names the term, the session and the operation", () => {
     describeEntry({
       term: 1,
       command: {
-        kind: "kv",
+        kind: "command",
         clientId: "c2",
         seq: 1,
         op: { f: "cas", key: "k", expected: null, value: "a" },
       },
     }),
     't1 c2#1 cas k null→"a"',
+  );
+  const lock = { op: "acquire", lock: "a", owner: "c1" };
+  assert.equal(
+    describeEntry({ term: 4, command: { kind: "command", clientId: "c1", seq: 2, op: lock } }),
+    't4 c1#2 {"op":"acquire","lock":"a","owner":"c1"}',
+    "a command of another state machine reads as its JSON text",
   );
 });

@@ -33,7 +33,7 @@ Deno.test("RaftClient retries with the same session number, and the command appl
   assert.equal(done.status, "ok");
   assert.ok(done.attempts >= 3, `${done.attempts} attempts`);
   const copies = cluster.server(leader.id)!.entries()
-    .filter((e) => e.command.kind === "kv" && e.command.clientId === "c1");
+    .filter((e) => e.command.kind === "command" && e.command.clientId === "c1");
   assert.equal(copies.length, 1, "the retries found the command in the session");
   assert.equal(cluster.checkLinearizable().valid, true);
 });

@@ -1,36 +1,11 @@
 import assert from "node:assert/strict";
-import {
-  formatFaults,
-  planRaftNemesis,
-  RaftCluster,
-  Random,
-  scheduleRaftNemesis,
-} from "../../lib/mod.ts";
+import { formatFaults, RaftCluster, Random } from "../../lib/mod.ts";
+import { huntTheLeader } from "../../lib/consensus/mod.ts";
+import { applyNemesis, planNemesis } from "../../lib/testing/mod.ts";
 
-Deno.test("planRaftNemesis keeps each process's faults in sequence and over by endMs", () => {
-  const steps = planRaftNemesis(
-    { endMs: 5000, meanGapMs: 100, meanDurationMs: 80, kinds: ["isolate", "crash", "pause"] },
-    new Random(3).child("nemesis"),
-  );
-  assert.ok(steps.length > 20);
-  assert.ok(steps.every((step) => step.endMs < 5000 && step.endMs > step.startMs));
-  for (const process of [0, 1, 2]) {
-    const own = steps.filter((step) => step.process === process);
-    assert.ok(own.length > 0, `process ${process} has faults`);
-    for (let i = 1; i < own.length; i++) assert.ok(own[i]!.startMs > own[i - 1]!.endMs);
-  }
-  assert.ok(steps.filter((s) => s.process === 0).every((s) => s.kind === "isolate"));
-  const overlapping = steps.some((a) =>
-    steps.some((b) =>
-      a !== b && a.process > 0 && b.process > 0 && a.startMs < b.endMs && b.startMs < a.endMs
-    )
-  );
-  assert.ok(overlapping, "server faults overlap");
-});
-
-Deno.test("scheduleRaftNemesis aims at the leader and heals everything by the end", () => {
+Deno.test("huntTheLeader aims every fault that finds a leader at it, and everything heals", () => {
   const cluster = new RaftCluster({ seed: 8, servers: 5, record: true });
-  const steps = planRaftNemesis(
+  const steps = planNemesis(
     { endMs: 4000, meanGapMs: 150, meanDurationMs: 100, kinds: ["crash", "isolate"] },
     new Random(8).child("nemesis"),
   );
@@ -39,8 +14,9 @@ Deno.test("scheduleRaftNemesis aims at the leader and heals everything by the en
   for (const step of steps) {
     cluster.simulation.at(step.startMs, () => leaders.push(cluster.leader()?.id));
   }
-  const faults = scheduleRaftNemesis(cluster, steps, new Random(8).child("targets"), {
-    leaderTargetProbability: 1,
+  const faults = applyNemesis(cluster.simulation, steps, new Random(8).child("targets"), {
+    nodes: cluster.servers,
+    aim: huntTheLeader(cluster, 1),
   });
   cluster.simulation.runUntil(4000);
   const starts = faults.filter((f) => f.kind === "crash" || f.kind === "partition");

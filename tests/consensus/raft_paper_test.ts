@@ -328,7 +328,7 @@ Deno.test("§5.3 a follower advances its commit index to min(leaderCommit, last 
   });
   assert.equal(node.commitIndex, 2);
   assert.equal(node.lastApplied, 2);
-  assert.equal(node.read("x"), 2);
+  assert.equal(node.stateMachine.read("x"), 2);
 });
 
 Deno.test("§5.3 a leader commits an entry of its term once a majority stores it, and applies it", () => {
@@ -431,7 +431,7 @@ Deno.test("§5.4.2 an entry of an earlier term commits with the first entry of t
     round: 0,
   });
   assert.equal(node.commitIndex, 3);
-  assert.equal(node.read("x"), 2);
+  assert.equal(node.stateMachine.read("x"), 2);
 });
 
 Deno.test("§5.4.2 the unsafe variant commits an earlier term's entry by counting (Figure 8)", () => {

@@ -79,7 +79,7 @@ Deno.test("partitionedLeaderScenario: the cut-off leader cannot commit, and its 
   assert.equal(run.completions.c1.status, "ok");
   const writes = run.cluster.server(run.newLeader)!.entries()
     .filter((e) =>
-      e.command.kind === "kv" && e.command.op.f === "write" && e.command.op.value === 2
+      e.command.kind === "command" && e.command.op.f === "write" && e.command.op.value === 2
     );
   assert.equal(writes.length, 1, "x=2 is in the log once");
   assert.equal(run.cluster.server(run.oldLeader)?.role, "follower");

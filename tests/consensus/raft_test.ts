@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
+  ClientSessions,
   ConfigError,
   KvStore,
   logIsAtLeastAsUpToDate,
+  MemoryStorage,
   parseRaftOptions,
   RaftCluster,
   RaftNode,
@@ -17,38 +19,43 @@ const THREE = ["n1", "n2", "n3"];
 
 Deno.test("KvStore applies read, write and cas, and a cas that finds another value changes nothing", () => {
   const store = new KvStore();
-  assert.deepEqual(store.apply({ f: "read", key: "x" }).result, { ok: true, value: null });
+  assert.deepEqual(store.apply({ f: "read", key: "x" }), { ok: true, value: null });
   store.apply({ f: "write", key: "x", value: 1 });
-  assert.deepEqual(store.apply({ f: "cas", key: "x", expected: 2, value: 3 }).result, {
+  assert.deepEqual(store.apply({ f: "cas", key: "x", expected: 2, value: 3 }), {
     ok: false,
     value: 1,
   });
-  assert.deepEqual(store.apply({ f: "cas", key: "x", expected: 1, value: 3 }).result, {
+  assert.deepEqual(store.apply({ f: "cas", key: "x", expected: 1, value: 3 }), {
     ok: true,
     value: 3,
   });
   assert.deepEqual(store.snapshot(), { x: 3 });
+  assert.equal(store.isReadOnly({ f: "read", key: "x" }), true);
+  assert.equal(store.isReadOnly({ f: "cas", key: "x", expected: 3, value: 3 }), false);
 });
 
-Deno.test("KvStore sessions apply a retried command once and answer it with the first result", () => {
+Deno.test("ClientSessions apply a retried command once and answer it with the first result", () => {
   const store = new KvStore();
-  const first = store.apply({ f: "cas", key: "x", expected: null, value: 1 }, {
+  const sessions = new ClientSessions(store);
+  const first = sessions.apply({ f: "cas", key: "x", expected: null, value: 1 }, {
     clientId: "c1",
     seq: 1,
   });
-  const retry = store.apply({ f: "cas", key: "x", expected: null, value: 1 }, {
+  const retry = sessions.apply({ f: "cas", key: "x", expected: null, value: 1 }, {
     clientId: "c1",
     seq: 1,
   });
   assert.equal(first.outcome, "applied");
   assert.equal(retry.outcome, "duplicate");
   assert.deepEqual(retry.result, first.result, "ok, although x is no longer null");
-  store.apply({ f: "write", key: "x", value: 2 }, { clientId: "c1", seq: 2 });
-  assert.equal(
-    store.apply({ f: "write", key: "x", value: 9 }, { clientId: "c1", seq: 1 }).outcome,
-    "stale",
+  sessions.apply({ f: "write", key: "x", value: 2 }, { clientId: "c1", seq: 2 });
+  assert.deepEqual(
+    sessions.apply({ f: "write", key: "x", value: 9 }, { clientId: "c1", seq: 1 }),
+    { outcome: "stale", result: undefined },
   );
   assert.equal(store.read("x"), 2);
+  assert.deepEqual(sessions.session("c1"), { seq: 2, result: { ok: true, value: 2 } });
+  assert.equal(sessions.session("c9"), undefined);
 });
 
 // ---- options and state ----------------------------------------------------------------
@@ -91,9 +98,9 @@ Deno.test("RaftNode hands observers frozen entries and copies of its log", () =>
   assert.throws(() => {
     (node.entry(1) as { term: number }).term = 9;
   }, TypeError);
-  const snapshot = node.snapshot();
+  const snapshot = node.stateMachine.snapshot();
   snapshot.x = 42;
-  assert.equal(node.read("x"), 1);
+  assert.equal(node.stateMachine.read("x"), 1);
 });
 
 Deno.test("writeRaftState and readRaftState round-trip a server's durable state", () => {
@@ -132,7 +139,7 @@ Deno.test("RaftNode redirects a client to the leader it follows", () => {
     clientId: "c1",
     seq: 1,
     status: "not-leader",
-    value: null,
+    result: null,
     leaderHint: "n2",
   });
 });
@@ -151,8 +158,10 @@ Deno.test("RaftNode answers a retried command from its session without appending
   const length = node.lastLogIndex;
   node.onMessage("c1", request);
   assert.equal(node.lastLogIndex, length, "the retry is not appended");
-  const replies = ofType(ctx.take(), "ClientReply").map((s) => [s.message.status, s.message.value]);
-  assert.deepEqual(replies, [["ok", 5], ["ok", 5]]);
+  const replies = ofType(ctx.take(), "ClientReply").map((
+    s,
+  ) => [s.message.status, s.message.result]);
+  assert.deepEqual(replies, [["ok", { ok: true, value: 5 }], ["ok", { ok: true, value: 5 }]]);
 });
 
 Deno.test("ReadIndex: a leader answers a read only after a majority acknowledges a heartbeat round", () => {
@@ -184,7 +193,10 @@ Deno.test("ReadIndex: a leader answers a read only after a majority acknowledges
   assert.equal(ofType(ctx.take(), "ClientReply").length, 0, "an older round proves nothing");
   ack("n3", round, 1);
   const [reply] = ofType(ctx.take(), "ClientReply");
-  assert.deepEqual([reply?.message.status, reply?.message.value], ["ok", null]);
+  assert.deepEqual([reply?.message.status, reply?.message.result], ["ok", {
+    ok: true,
+    value: null,
+  }]);
 });
 
 Deno.test("ReadIndex: a new leader waits for an entry of its term to commit before serving reads", () => {
@@ -260,8 +272,8 @@ Deno.test("reads through the log are log entries applied in order", () => {
     seq: 2,
     op: { f: "read", key: "x" },
   });
-  assert.equal(node.entry(node.lastLogIndex)?.command.kind, "kv");
-  const replies = ofType(ctx.take(), "ClientReply").map((s) => s.message.value);
+  assert.equal(node.entry(node.lastLogIndex)?.command.kind, "command");
+  const replies = ofType(ctx.take(), "ClientReply").map((s) => s.message.result?.value);
   assert.deepEqual(replies, [3, 3]);
 });
 
@@ -346,7 +358,11 @@ Deno.test("RaftCluster elects one leader, commits writes on every server, and st
   cluster.simulation.runFor(200);
   const servers = cluster.liveServers();
   assert.equal(servers.filter((s) => s.role === "leader").length, 1);
-  assert.ok(servers.every((s) => s.read("x") === cluster.server(leader.id)!.read("x")));
+  assert.ok(
+    servers.every((s) =>
+      s.stateMachine.read("x") === cluster.server(leader.id)!.stateMachine.read("x")
+    ),
+  );
   assert.equal(cluster.checkLinearizable().valid, true);
   assert.equal(cluster.invariants.violations.length, 0);
 });
@@ -363,7 +379,7 @@ Deno.test("RaftCluster: a restarted server catches up from the leader", () => {
   cluster.simulation.restart(follower);
   cluster.simulation.runFor(500);
   const back = cluster.server(follower)!;
-  assert.equal(back.read("x"), 3);
+  assert.equal(back.stateMachine.read("x"), 3);
   assert.equal(back.lastLogIndex, leader.lastLogIndex);
 });
 
@@ -374,4 +390,65 @@ Deno.test("RaftCluster: the same seed gives the same run", () => {
     return cluster.simulation.trace.hash();
   };
   assert.equal(run(), run());
+});
+
+Deno.test("vote retries run on their own timer, stopped when the candidate wins or steps down", () => {
+  const { node, ctx } = server("n1", THREE);
+  ctx.fire(node, "election");
+  assert.equal(node.role, "candidate");
+  assert.ok(ctx.timer("vote-retry") !== undefined, "a candidate asks again later");
+  assert.equal(ctx.timer("heartbeat"), undefined);
+  ctx.take();
+  ctx.fire(node, "vote-retry");
+  assert.equal(ofType(ctx.take(), "RequestVote").length, 2, "both peers, unanswered, asked again");
+  node.onMessage("n2", { type: "RequestVoteReply", term: 1, granted: true });
+  assert.equal(node.role, "leader");
+  assert.equal(ctx.timer("vote-retry"), undefined, "a leader retries no votes");
+  assert.ok(ctx.timer("heartbeat") !== undefined);
+  node.onMessage("n3", {
+    type: "AppendEntriesReply",
+    term: 2,
+    success: false,
+    matchIndex: 0,
+    conflictIndex: 0,
+    conflictTerm: 0,
+    round: 0,
+  });
+  assert.equal(node.role, "follower");
+  assert.equal(ctx.timer("heartbeat"), undefined);
+  assert.equal(ctx.timer("vote-retry"), undefined);
+});
+
+Deno.test("parseRaftOptions refuses a stateMachine that is not a factory", () => {
+  assert.throws(
+    () => parseRaftOptions({ servers: ["n1"], stateMachine: new KvStore() as never }),
+    (error: unknown) =>
+      error instanceof ConfigError && error.issues[0]?.path === "raft.stateMachine" &&
+      /must be a function \(\) => StateMachine/.test(error.message),
+  );
+});
+
+Deno.test("each server incarnation builds a fresh state machine and replays its log into it", () => {
+  const built: KvStore[] = [];
+  const stateMachine = () => {
+    const store = new KvStore();
+    built.push(store);
+    return store;
+  };
+  const storage = new MemoryStorage();
+  const first = server("n1", ["n1"], { stateMachine }, { storage });
+  first.ctx.fire(first.node, "election");
+  first.node.onMessage("c1", {
+    type: "ClientRequest",
+    clientId: "c1",
+    seq: 1,
+    op: { f: "write", key: "x", value: 7 },
+  });
+  assert.equal(first.node.stateMachine.read("x"), 7);
+  const second = server("n1", ["n1"], { stateMachine }, { storage, incarnation: 2 });
+  assert.equal(built.length, 2);
+  assert.equal(second.node.stateMachine, built[1]);
+  assert.equal(second.node.stateMachine.read("x"), null, "nothing applied before a commit");
+  second.ctx.fire(second.node, "election");
+  assert.equal(second.node.stateMachine.read("x"), 7, "the log applied again");
 });

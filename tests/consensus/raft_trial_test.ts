@@ -63,13 +63,29 @@ Deno.test("raftFaultSweep gives each seed its profile and stops at the first fai
   assert.ok(all.failures.length > 1);
 });
 
-Deno.test("describeTrialFailure says what broke, where, and how to replay it", () => {
-  const [failure] = raftFaultSweep({ seeds: 10, params: { unsafe: "voteWithoutLogCheck" } })
+Deno.test("describeTrialFailure says what broke, where, what came before, and how to replay it", () => {
+  const [failure] = raftFaultSweep({ seeds: 50, params: { unsafe: "voteWithoutLogCheck" } })
     .failures;
+  const seed = failure!.seed;
   const text = describeTrialFailure(failure!);
-  assert.match(text, /^safety \(leader completeness\), seed 3 at [\d.]+ ms: Invariant/);
   assert.match(
     text,
-    /\n {2}replay: deno task exp run raft-kv --seed 3 --param unsafe=voteWithoutLogCheck$/,
+    new RegExp(`^safety \\(leader completeness\\), seed ${seed} at [\\d.]+ ms: Invariant`),
   );
+  assert.match(
+    text,
+    /\n {2}last records:\n {4}/,
+    "the trace before the failure, recorded on a re-run",
+  );
+  assert.ok(
+    text.endsWith(
+      `\n  replay: deno task exp run raft-kv --seed ${seed} --param unsafe=voteWithoutLogCheck`,
+    ),
+  );
+});
+
+Deno.test("raftFaultSweep rows carry the seed's profile name", () => {
+  const result = raftFaultSweep({ seeds: 3, profiles: RAFT_FAULT_PROFILES });
+  const names = Object.keys(RAFT_FAULT_PROFILES);
+  assert.deepEqual(result.rows.map((row) => row.profile), [1, 2, 3].map((s) => names[s % 5]));
 });

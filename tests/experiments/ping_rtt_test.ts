@@ -3,9 +3,9 @@ import {
   parseCliArgs,
   pingRtt,
   PingRttParamsSchema,
-  replayCommand,
   runPingRtt,
 } from "../../lib/experiments/mod.ts";
+import { replayCommand } from "../../lib/testing/mod.ts";
 import { ConfigError } from "../../lib/config/mod.ts";
 
 Deno.test("pingRtt gives one row per ping, each node pinging its peers in turn", () => {
