@@ -8,6 +8,8 @@
 import { defineExperiment, type Experiment } from "../experiments/experiment.ts";
 import { PbsParamsSchema, type PbsRow, runPbsTrials } from "./pbs.ts";
 import { FailoverParamsSchema, type FailoverRow, runFailover } from "./primary_backup.ts";
+import { trialExperiment } from "../experiments/trial_experiment.ts";
+import { QUORUM_TRIAL, QuorumTrialParamsSchema, type QuorumTrialRow } from "./quorum_trial.ts";
 
 /**
  * `pbs`: per seed, `trials` writes each followed, `tMs` after it commits, by a read of
@@ -55,3 +57,26 @@ export const failoverLoss: Experiment<typeof FailoverParamsSchema, FailoverRow> 
   params: FailoverParamsSchema,
   trial: (params, seed) => [runFailover(params, seed).row],
 });
+
+/**
+ * `quorum-kv`: the quorum store's fault trial (see `quorumTrial`) as an experiment, one row
+ * per seed: operations done, the history's verdict and any broken invariant. What a
+ * failed sweep's replay line runs.
+ *
+ * @example
+ * ```ts
+ * quorumKv.run({ writeBack: false, keys: 1, clients: 5 }, 1)[0]!.violation; // maybe "history: linearizability"
+ * ```
+ */
+export const quorumKv: Experiment<typeof QuorumTrialParamsSchema, QuorumTrialRow> = trialExperiment(
+  QUORUM_TRIAL,
+  {
+    title: "The Dynamo-style quorum store under faults: durability, convergence, linearizability",
+    description: "Clients read and write keys of a leaderless store (N, W, R, versions by " +
+      "timestamp or vector, read repair, sloppy quorums, anti-entropy, ABD write-back) " +
+      "while replicas crash, pause and are partitioned. One row per seed: operations ok " +
+      "and unknown, the linearizability verdict when quorums intersect, and any broken " +
+      "invariant (durability, monotonic, convergence).",
+    chapter: "08_replication",
+  },
+);

@@ -6,8 +6,10 @@
  * - **durability** (after every event): the newest acknowledged write of each key is
  *   held, on disk, by at least W nodes (itself or a newer version; hinted copies count),
  *   and no replica's version of a key ever goes back;
- * - **linearizability** (at the end) when the configuration promises it: ABD, R + W > N,
- *   timestamp versions, writes that read first and reads that write back;
+ * - **linearizability** (at the end) when the quorums intersect on paper (R + W > N,
+ *   timestamp versions, writes that read first): it holds with strict quorums and reads
+ *   that write back (ABD), and the checker shows it failing without write-back or with
+ *   sloppy quorums;
  * - **convergence** (after the faults heal) when anti-entropy runs: every preferred
  *   replica of a key holds the same versions, and no hint is left.
  *
@@ -18,19 +20,26 @@ import {
   integerAtLeast,
   nonNegativeMs,
   nonNegativeNumber,
-  parseConfig,
   positiveMs,
   probability,
 } from "../config/mod.ts";
-import { checkLinearizable, type LinearizabilityResult } from "../check/linearizability.ts";
 import type { History } from "../history/operation.ts";
 import { HistoryRecorder } from "../history/recorder.ts";
 import { DistributionSchema } from "../sim/distributions.ts";
-import { SimulationError } from "../sim/errors.ts";
 import { type Fault, generateNemesis } from "../sim/faults.ts";
 import type { NodeId } from "../sim/node.ts";
 import { Random } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
+import {
+  defineTrial,
+  faultSweep,
+  type FaultSweepResult,
+  invariant,
+  linearizability,
+  runTrial,
+  type Trial,
+  type TrialResult,
+} from "../testing/mod.ts";
 import {
   preferenceList,
   QuorumClient,
@@ -111,48 +120,52 @@ export type QuorumTrialParams = z.output<typeof QuorumTrialParamsSchema>;
 /** What a user may write for {@link QuorumTrialParams}. */
 export type QuorumTrialParamsInput = z.input<typeof QuorumTrialParamsSchema>;
 
-/** What went wrong in a trial. */
-export interface QuorumTrialFailure {
-  /** The seed. */
-  readonly seed: number;
-  /** `durability` or `monotonic` (during the run), `linearizability`, `convergence`. */
-  readonly kind: "durability" | "monotonic" | "linearizability" | "convergence" | "run";
-  /** What happened. */
-  readonly message: string;
-  /** When, in virtual ms. */
-  readonly timeMs: number | undefined;
-}
-
-/** A finished quorum trial. */
-export interface QuorumTrialResult {
-  /** The seed. */
-  readonly seed: number;
+/** A built quorum trial: the simulation, the clients' history and the store's checks. */
+export interface QuorumSystem {
+  /** The simulation. */
+  readonly simulation: Simulation<QuorumMessage>;
+  /**
+   * The clients' history, when the configuration's quorums intersect (R + W > N, timestamp
+   * versions, writes that read first): then it is checked for linearizability, which
+   * holds with write-back (ABD) and not without. Undefined otherwise: not checked.
+   */
+  readonly history: History | undefined;
+  /** Everything recorded, checked or not. */
+  readonly recorder: HistoryRecorder;
   /** The parameters. */
   readonly params: QuorumTrialParams;
-  /** The faults applied. */
+  /** Storage node ids. */
+  readonly ring: readonly NodeId[];
+  /** Client ids. */
+  readonly clients: readonly NodeId[];
+  /** Keys used. */
+  readonly keys: readonly string[];
+  /** The faults scheduled (crashes, pauses, partitions, heals). */
   readonly faults: readonly Fault[];
-  /** The history of every client. */
-  readonly history: History;
-  /** The simulation, for its trace (recorded only when asked). */
-  readonly simulation: Simulation<QuorumMessage>;
-  /** The linearizability check, when the configuration promises it. */
-  readonly linearizability: LinearizabilityResult | undefined;
-  /** Whether the configuration promises linearizability. */
+  /** Whether the configuration promises linearizability (ABD). */
   readonly promisesLinearizability: boolean;
-  /** Whether it promises convergence after heal. */
+  /** Whether it promises convergence after the heal (anti-entropy runs). */
   readonly promisesConvergence: boolean;
-  /** The first broken promise, or undefined. */
-  readonly failure: QuorumTrialFailure | undefined;
-  /** Operations acknowledged ok, and ended unknown. */
-  readonly ok: number;
-  /** Operations that ended `info`. */
-  readonly info: number;
+  /** When the last client operation ended (virtual ms), once all have. */
+  readonly finishedAtMs: () => number | undefined;
+  /** The store's durability, monotonicity and convergence checks. */
+  readonly checks: QuorumInvariants;
 }
 
-/** Options of {@link runQuorumTrial} that are not parameters. */
+/** One row of a quorum trial. */
+export type QuorumTrialRow = {
+  /** Operations acknowledged ok. */
+  readonly ok: number;
+  /** Operations that ended `info` (timed out). */
+  readonly info: number;
+  /** The history's verdict (null when not checked). */
+  readonly linearizable: boolean | "unknown" | null;
+  /** The broken invariant or checker, or null. */
+  readonly violation: string | null;
+};
+
+/** Options of {@link quorumTrial}: plug-ins that are not parameters. */
 export interface QuorumTrialOptions {
-  /** Keep the trace. Default false. */
-  readonly record?: boolean;
   /** The replicas' read-repair rule (an exercise's answer). Default: merge. */
   readonly repairRule?: RepairRule;
 }
@@ -163,27 +176,107 @@ export function storageNodeIds(count: number): NodeId[] {
 }
 
 /**
- * Runs one trial. Never throws for a broken promise: it is returned in `failure` (a bad
- * parameter throws a ConfigError naming it, e.g. `params.w: must be at most n (3), got 4`).
+ * The quorum store as a trial of the shared harness (lib/testing): replicas, clients
+ * running a random workload, this store's own nemesis (crashes and pauses of replicas,
+ * partitions that may cut clients off too), the durability and monotonic invariants
+ * after every event, convergence once everything has settled (when anti-entropy runs),
+ * and the history's linearizability (when the quorums intersect). Run it with
+ * `runTrial`, sweep it with `faultSweep`, prove a broken variant is caught with
+ * `caughtWithin`.
  *
  * @example
  * ```ts
- * runQuorumTrial({ writeBack: false }, 7).failure?.kind; // "linearizability" for some seeds
+ * const failure = caughtWithin(quorumTrial(), 200, { params: { writeBack: false } });
+ * failure.invariant; // "linearizability"
+ * ```
+ */
+export function quorumTrial(
+  options: QuorumTrialOptions = {},
+): Trial<typeof QuorumTrialParamsSchema, QuorumSystem, QuorumTrialRow> {
+  return defineTrial({
+    name: "quorum-kv",
+    params: QuorumTrialParamsSchema,
+    build: (setup) =>
+      buildQuorumSystem(setup.params, setup.seed, setup.record, setup.replay, options),
+    invariants: [
+      invariant("durability", (s: QuorumSystem) => s.checks.durability()),
+      invariant("monotonic", (s: QuorumSystem) => s.checks.monotonic()),
+    ],
+    liveness: {
+      name: "every client finishes and the replicas settle",
+      withinMs: () => 60_000,
+      holds: (s) => {
+        const finished = s.finishedAtMs();
+        return finished !== undefined &&
+          s.simulation.now >= Math.max(s.params.faultsUntilMs, finished + s.params.settleMs);
+      },
+      explain: (s) =>
+        `${s.clients.filter((c) => s.simulation.node<QuorumClient>(c)!.inFlight > 0).length} ` +
+        "client(s) still have an operation in flight",
+    },
+    finalChecks: [
+      invariant(
+        "convergence",
+        (s: QuorumSystem) => s.promisesConvergence ? s.checks.convergence(s.keys) : undefined,
+      ),
+    ],
+    history: linearizability("kv"),
+    row: ({ system, failure, history }) => {
+      let ok = 0, info = 0;
+      for (const client of system.clients) {
+        for (const c of system.simulation.node<QuorumClient>(client)!.completions) {
+          if (c.status === "ok") ok++;
+          else info++;
+        }
+      }
+      return {
+        ok,
+        info,
+        linearizable: history?.valid ?? null,
+        violation: failure === undefined ? null : `${failure.kind}: ${failure.invariant}`,
+      };
+    },
+  });
+}
+
+/** The default quorum trial (no plug-ins). */
+export const QUORUM_TRIAL: Trial<typeof QuorumTrialParamsSchema, QuorumSystem, QuorumTrialRow> =
+  quorumTrial();
+
+/**
+ * Runs one quorum trial (see {@link quorumTrial}). Never throws for a broken promise: it
+ * comes back in `failure`; a bad parameter throws a ConfigError naming it, e.g.
+ * `params.w: must be at most n (3), got 4`.
+ *
+ * @example
+ * ```ts
+ * runQuorumTrial({ writeBack: false }, 7).failure?.invariant; // "linearizability" for some seeds
  * ```
  */
 export function runQuorumTrial(
   params: QuorumTrialParamsInput,
   seed: number,
-  options: QuorumTrialOptions = {},
-): QuorumTrialResult {
-  const p = parseConfig(QuorumTrialParamsSchema, params, "params");
+  options: QuorumTrialOptions & { readonly record?: boolean } = {},
+): TrialResult<QuorumSystem, QuorumTrialParams, QuorumTrialRow> {
+  const trial = options.repairRule === undefined ? QUORUM_TRIAL : quorumTrial(options);
+  return runTrial(trial, params, seed, { record: options.record ?? false });
+}
+
+function buildQuorumSystem(
+  p: QuorumTrialParams,
+  seed: number,
+  record: boolean,
+  replay: string,
+  options: QuorumTrialOptions,
+): QuorumSystem {
   const ring = storageNodeIds(p.replicas);
   const keys = Array.from({ length: p.keys }, (_, i) => `k${i + 1}`);
   const clients = Array.from({ length: p.clients }, (_, i) => `c${i + 1}`);
   const faults = planQuorumNemesis(p, ring, clients, new Random(seed).child("nemesis"));
   const simulation = new Simulation<QuorumMessage>({
     seed,
-    record: options.record ?? false,
+    record,
+    replay,
     network: {
       latency: p.latency,
       lossProbability: p.lossProbability,
@@ -224,8 +317,13 @@ export function runQuorumTrial(
   // The workload: each client issues its operations one at a time, with a pause between.
   const workload = new Random(seed).child("workload");
   let nextValue = 1;
+  let running = clients.length;
+  let finishedAtMs: number | undefined = p.operationsPerClient === 0 ? 0 : undefined;
   const issue = (client: NodeId, left: number) => {
-    if (left === 0) return;
+    if (left === 0) {
+      if (--running === 0) finishedAtMs = simulation.now;
+      return;
+    }
     const node = simulation.node<QuorumClient>(client)!;
     const key = workload.pick(keys);
     const then = () =>
@@ -233,73 +331,33 @@ export function runQuorumTrial(
     if (workload.chance(p.readFraction)) node.read(key, then);
     else node.write(key, nextValue++, then);
   };
-  for (const client of clients) {
-    simulation.at(workload.uniform(0, p.thinkMs), () => issue(client, p.operationsPerClient));
+  if (p.operationsPerClient > 0) {
+    for (const client of clients) {
+      simulation.at(workload.uniform(0, p.thinkMs), () => issue(client, p.operationsPerClient));
+    }
   }
-
-  // Quorums that intersect, versions that read first: what one might believe is enough.
-  // Only with write-back is it (ABD); without, the check is how a test sees the gap.
-  const intersecting = p.versioning === "timestamp" && p.writes === "read-first" &&
-    p.r + p.w > p.n;
-  const promisesLinearizability = intersecting && p.writeBack;
+  // Quorums that intersect on paper, versions that read first: what one might believe is
+  // enough. Only with write-back and strict quorums is it (ABD); otherwise the checker is
+  // how a test sees the gap.
+  const checked = p.versioning === "timestamp" && p.writes === "read-first" && p.r + p.w > p.n;
+  const promisesLinearizability = checked && p.writeBack && !p.sloppy;
   const promisesConvergence = p.antiEntropyIntervalMs > 0;
-  const invariants = new QuorumInvariants(simulation, ring, clients, p);
-  let failure: QuorumTrialFailure | undefined;
-  try {
-    simulation.addInvariant("durability", () => invariants.durability());
-    simulation.addInvariant("monotonic", () => invariants.monotonic());
-    const busy = () => clients.some((c) => simulation.node<QuorumClient>(c)!.inFlight > 0);
-    simulation.runUntil(p.faultsUntilMs);
-    simulation.runUntilTrue(() => !busy(), {
-      withinMs: 60_000,
-      description: "every client finishes its operations",
-    });
-    simulation.runFor(p.settleMs);
-  } catch (error) {
-    if (!(error instanceof SimulationError)) throw error;
-    const name = /^Invariant "([^"]+)" broken/.exec(error.message)?.[1];
-    failure = {
-      seed,
-      kind: name === "durability" || name === "monotonic" ? name : "run",
-      message: error.message,
-      timeMs: error.timeMs,
-    };
-  }
-  if (failure === undefined && promisesConvergence) {
-    const problem = invariants.convergence(keys);
-    if (problem !== undefined) {
-      failure = { seed, kind: "convergence", message: problem, timeMs: simulation.now };
-    }
-  }
-  const history = recorder.history;
-  const linearizability = intersecting ? checkLinearizable(history, { model: "kv" }) : undefined;
-  if (failure === undefined && linearizability?.valid === false) {
-    failure = {
-      seed,
-      kind: "linearizability",
-      message: linearizability.evidence?.summary ?? "not linearizable",
-      timeMs: linearizability.evidence?.failedAtTime,
-    };
-  }
-  let ok = 0, info = 0;
-  for (const client of clients) {
-    for (const c of simulation.node<QuorumClient>(client)!.completions) {
-      if (c.status === "ok") ok++;
-      else info++;
-    }
-  }
+  const checks = new QuorumInvariants(simulation, ring, clients, p);
   return {
-    seed,
-    params: p,
-    faults,
-    history,
     simulation,
-    linearizability,
+    get history() {
+      return checked ? recorder.history : undefined;
+    },
+    recorder,
+    params: p,
+    ring,
+    clients,
+    keys,
+    faults,
     promisesLinearizability,
     promisesConvergence,
-    failure,
-    ok,
-    info,
+    finishedAtMs: () => finishedAtMs,
+    checks,
   };
 }
 
@@ -341,7 +399,7 @@ export function planQuorumNemesis(
 }
 
 /** The store's promises, checked on the nodes' durable storage (which crashes keep). */
-class QuorumInvariants {
+export class QuorumInvariants {
   readonly #simulation: Simulation<QuorumMessage>;
   readonly #ring: readonly NodeId[];
   readonly #clients: readonly NodeId[];
@@ -351,6 +409,7 @@ class QuorumInvariants {
   /** The newest acknowledged write of each key. */
   readonly #newestAcked = new Map<string, Versioned>();
 
+  /** Checks over the given simulation's nodes. */
   constructor(
     simulation: Simulation<QuorumMessage>,
     ring: readonly NodeId[],
@@ -464,61 +523,43 @@ class QuorumInvariants {
   }
 }
 
-/** What {@link quorumSweep} found. */
-export interface QuorumSweepResult {
-  /** Trials run. */
-  readonly trials: number;
-  /** Failures, in seed order (at most one when stopping at the first). */
-  readonly failures: readonly QuorumTrialFailure[];
-  /** Histories whose check ran out of budget. */
-  readonly unknown: number;
-  /** Operations ok over all trials. */
-  readonly ok: number;
-}
-
 /** Options of {@link quorumSweep}. */
-export interface QuorumSweepOptions {
+export interface QuorumSweepOptions extends QuorumTrialOptions {
   /** How many seeds, from `firstSeed`. Default 100. */
   readonly seeds?: number;
   /** The first seed. Default 1. */
   readonly firstSeed?: number;
   /** Stop at the first failure. Default true. */
   readonly stopAtFirstFailure?: boolean;
-  /** The replicas' read-repair rule. Default: merge. */
-  readonly repairRule?: RepairRule;
+}
+
+/** What {@link quorumSweep} found: the harness's sweep result, and the operations done. */
+export interface QuorumSweepResult extends FaultSweepResult<QuorumTrialRow> {
+  /** Operations acknowledged ok over all trials. */
+  readonly ok: number;
 }
 
 /**
- * Runs {@link runQuorumTrial} over seeds; a failure names its seed.
+ * The harness's `faultSweep` of {@link quorumTrial} over seeds, with `params` on every
+ * trial; a failure names its seed, the broken invariant and the line that replays it.
  *
  * @example
  * ```ts
  * quorumSweep({}, { seeds: 1000 }).failures.length; // 0
- * quorumSweep({ writeBack: false }, { seeds: 200 }).failures[0]?.kind; // "linearizability"
+ * quorumSweep({ writeBack: false }, { seeds: 200 }).failures[0]?.invariant; // "linearizability"
  * ```
  */
 export function quorumSweep(
   params: QuorumTrialParamsInput,
   options: QuorumSweepOptions = {},
 ): QuorumSweepResult {
-  const parsed = parseConfig(QuorumTrialParamsSchema, params, "params");
-  const first = options.firstSeed ?? 1;
-  const count = options.seeds ?? 100;
-  const failures: QuorumTrialFailure[] = [];
-  let unknown = 0, ok = 0, trials = 0;
-  for (let seed = first; seed < first + count; seed++) {
-    const result = runQuorumTrial(
-      parsed,
-      seed,
-      options.repairRule === undefined ? {} : { repairRule: options.repairRule },
-    );
-    trials++;
-    ok += result.ok;
-    if (result.linearizability?.valid === "unknown") unknown++;
-    if (result.failure !== undefined) {
-      failures.push(result.failure);
-      if (options.stopAtFirstFailure ?? true) break;
-    }
-  }
-  return { trials, failures, unknown, ok };
+  const trial = options.repairRule === undefined ? QUORUM_TRIAL : quorumTrial(options);
+  const result = faultSweep(trial, {
+    seeds: options.seeds ?? 100,
+    firstSeed: options.firstSeed ?? 1,
+    params,
+    stopAtFirstFailure: options.stopAtFirstFailure ?? true,
+    excerpt: false,
+  });
+  return { ...result, ok: result.rows.reduce((sum, row) => sum + row.ok, 0) };
 }

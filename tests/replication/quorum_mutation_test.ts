@@ -20,15 +20,18 @@ const OVERLAP: QuorumTrialParamsInput = {
 Deno.test("quorum reads without write-back are caught as not linearizable within 200 seeds", () => {
   // About one seed in ten shows it; 200 seeds without one would happen with p < 1e-8.
   const failure = caughtWithin({ ...OVERLAP, writeBack: false }, 200);
-  assert.equal(failure.kind, "linearizability");
+  assert.equal(failure.kind, "history");
+  assert.equal(failure.invariant, "linearizability");
   assert.match(failure.message, /^Key "k1": p\d+ read → .* cannot be linearized/);
+  assert.match(failure.replay, /^deno task exp run quorum-kv --seed \d+ .*--param writeBack=false/);
   // The same seed with write-back is linearizable: the missing rule, not the schedule.
   assert.equal(runQuorumTrial(OVERLAP, failure.seed).failure, undefined);
 });
 
 Deno.test("a coordinator that counts one replica's ack twice is caught within 100 seeds", () => {
   const failure = caughtWithin({ unsafe: "countDuplicateAcks" }, 100);
-  assert.equal(failure.kind, "durability");
+  assert.equal(failure.kind, "safety");
+  assert.equal(failure.invariant, "durability");
   assert.match(failure.message, /is on 1 disk\(s\) \[s\d\], fewer than W = 2/);
   assert.equal(runQuorumTrial({}, failure.seed).failure, undefined);
 });
@@ -36,12 +39,16 @@ Deno.test("a coordinator that counts one replica's ack twice is caught within 10
 Deno.test("read repair that overwrites a newer value is caught within 200 seeds", () => {
   const params: QuorumTrialParamsInput = { readRepair: true, latency: SLOW_PATH };
   const failure = caughtWithin({ ...params, unsafe: "repairOverwrites" }, 200);
-  assert.ok(failure.kind === "monotonic" || failure.kind === "durability", failure.kind);
+  assert.equal(failure.kind, "safety");
+  assert.ok(
+    failure.invariant === "monotonic" || failure.invariant === "durability",
+    failure.invariant,
+  );
   assert.equal(runQuorumTrial(params, failure.seed).failure, undefined);
 });
 
 Deno.test("sloppy quorums are not linearizable even with write-back: the sweep shows it", () => {
   // Not a bug: a sloppy write quorum need not meet the read quorum. The checker says so.
   const failure = caughtWithin({ replicas: 5, sloppy: true, keys: 1, clients: 4 }, 300);
-  assert.equal(failure.kind, "linearizability");
+  assert.equal(failure.invariant, "linearizability");
 });
