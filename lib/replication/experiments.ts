@@ -9,7 +9,7 @@ import { defineExperiment, type Experiment } from "../experiments/experiment.ts"
 import { PbsParamsSchema, type PbsRow, runPbsTrials } from "./pbs.ts";
 import { FailoverParamsSchema, type FailoverRow, runFailover } from "./primary_backup.ts";
 import { trialExperiment } from "../experiments/trial_experiment.ts";
-import { QUORUM_TRIAL, QuorumTrialParamsSchema, type QuorumTrialRow } from "./quorum_trial.ts";
+import { QUORUM_TRIAL, type QuorumTrialParamsSchema, type QuorumTrialRow } from "./quorum_trial.ts";
 
 /**
  * `pbs`: per seed, `trials` writes each followed, `tMs` after it commits, by a read of

@@ -22,6 +22,7 @@ import { HistoryRecorder } from "../history/recorder.ts";
 import type { Node, NodeContext, NodeId, TimerId } from "../sim/node.ts";
 import { Random } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
+import { defineTrial, invariant, linearizability, type Trial } from "../testing/mod.ts";
 
 /** One write in the primary's log. */
 export interface LogEntry {
@@ -55,6 +56,11 @@ export interface PrimaryBackupServerOptions {
   readonly mode: ReplicationMode;
   /** How often the primary re-ships unacknowledged entries, in ms. Default 20. */
   readonly resendMs?: number;
+  /** Deliberately broken rules, for tests that must catch them. Default none. */
+  readonly unsafe?: {
+    /** Reads see writes the backups do not have yet (which a failover may erase). */
+    readonly readUncommitted?: boolean;
+  };
 }
 
 const LOG = "log";
@@ -154,7 +160,9 @@ export class PrimaryBackupServer implements Node<PrimaryBackupMessage, "resend">
         this.#ctx.send(from, {
           type: "Reply",
           id: message.id,
-          value: this.#state.get(message.key) ?? null,
+          value: this.#options.unsafe?.readUncommitted
+            ? this.#log.findLast((e) => e.key === message.key)?.value ?? null
+            : this.#state.get(message.key) ?? null,
         });
         return;
       case "Ship":
@@ -365,6 +373,8 @@ export const FailoverParamsSchema = z.strictObject({
   detectMs: positiveMs().default(50)
     .describe("How long after the crash the backup with the longest log is promoted, in ms"),
   durationMs: positiveMs().default(600).describe("How long the clients keep working, in ms"),
+  unsafe: z.enum(["none", "readUncommitted"]).default("none")
+    .describe("A deliberately broken variant (readUncommitted: reads see unreplicated writes)"),
 });
 
 /** Parameters of a failover run, with defaults applied. */
@@ -433,8 +443,57 @@ export function runFailover(
   seed: number,
   options: FailoverOptions = {},
 ): FailoverRun {
-  const record = options.record ?? false;
   const p = parseConfig(FailoverParamsSchema, params, "params");
+  const system = buildFailover(p, seed, options.record ?? false, undefined);
+  const simulation = system.simulation;
+  simulation.runUntil(p.durationMs);
+  simulation.runUntilTrue(() => system.clientsDone(), {
+    withinMs: 10_000,
+    description: "every client's last operation ends",
+  });
+  const history = system.recorder.history;
+  const summary = system.summary();
+  return {
+    row: summary.row,
+    history,
+    linearizability: options.check ?? true
+      ? checkLinearizable(history, { model: "kv" })
+      : undefined,
+    promoted: summary.promoted,
+    lost: summary.lost,
+    simulation,
+  };
+}
+
+/** A built failover run, as {@link failoverTrial} and {@link runFailover} drive it. */
+export interface FailoverSystem {
+  /** The simulation. */
+  readonly simulation: Simulation<PrimaryBackupMessage>;
+  /** Every operation recorded. */
+  readonly recorder: HistoryRecorder;
+  /**
+   * The history the harness checks: only synchronous replication promises that no
+   * acknowledged write is lost, hence linearizability across the failover.
+   */
+  readonly history: History | undefined;
+  /** The parameters. */
+  readonly params: FailoverParams;
+  /** Whether every client's last operation has ended (after `durationMs`). */
+  readonly clientsDone: () => boolean;
+  /** What the run did to the acknowledged writes. */
+  readonly summary: () => {
+    row: FailoverRow;
+    promoted: NodeId;
+    lost: PrimaryBackupWrite[];
+  };
+}
+
+function buildFailover(
+  p: FailoverParams,
+  seed: number,
+  record: boolean,
+  replay: string | undefined,
+): FailoverSystem {
   const servers = ["primary", ...Array.from({ length: p.backups }, (_, i) => `backup${i + 1}`)];
   const clients = Array.from({ length: p.clients }, (_, i) => `c${i + 1}`);
   const lag = p.replicationLagMs > 0
@@ -443,6 +502,7 @@ export function runFailover(
   const simulation = new Simulation<PrimaryBackupMessage>({
     seed,
     record,
+    ...(replay === undefined ? {} : { replay }),
     network: {
       latency: { kind: "constant", ms: p.clientLatencyMs },
       fifo: true,
@@ -450,9 +510,16 @@ export function runFailover(
     },
   });
   const recorder = new HistoryRecorder({ now: () => simulation.now });
+  const readUncommitted = p.unsafe === "readUncommitted";
   simulation.addNodes(
     servers,
-    (ctx) => new PrimaryBackupServer(ctx, { primary: ctx.id === "primary", servers, mode: p.mode }),
+    (ctx) =>
+      new PrimaryBackupServer(ctx, {
+        primary: ctx.id === "primary",
+        servers,
+        mode: p.mode,
+        unsafe: { readUncommitted },
+      }),
   );
   simulation.addNodes(
     clients,
@@ -490,21 +557,15 @@ export function runFailover(
     );
     for (const id of clients) client(id).usePrimary(promoted);
   });
-  simulation.runUntil(p.durationMs);
-  simulation.runUntilTrue(() => clients.every((id) => client(id).inFlight === 0), {
-    withinMs: 10_000,
-    description: "every client's last operation ends",
-  });
-  const newLog = simulation.node<PrimaryBackupServer>(promoted)!.log;
-  const has = new Set(newLog.map((e) => `${e.key}=${e.value}`));
-  const acked = clients.flatMap((id) => client(id).writes)
-    .filter((w) => w.status === "ok" && w.completedMs <= p.crashAtMs);
-  const lost = acked.filter((w) => !has.has(`${w.key}=${w.value}`))
-    .sort((a, b) => a.completedMs - b.completedMs);
-  const latencies = acked.map((w) => w.completedMs - w.invokedMs).sort((a, b) => a - b);
-  const history = recorder.history;
-  return {
-    row: {
+  const summary = () => {
+    const newLog = promoted === "" ? [] : simulation.node<PrimaryBackupServer>(promoted)!.log;
+    const has = new Set(newLog.map((e) => `${e.key}=${e.value}`));
+    const acked = clients.flatMap((id) => client(id).writes)
+      .filter((w) => w.status === "ok" && w.completedMs <= p.crashAtMs);
+    const lost = acked.filter((w) => !has.has(`${w.key}=${w.value}`))
+      .sort((a, b) => a.completedMs - b.completedMs);
+    const latencies = acked.map((w) => w.completedMs - w.invokedMs).sort((a, b) => a - b);
+    const row: FailoverRow = {
       mode: p.mode,
       replicationLagMs: p.replicationLagMs,
       crashAtMs: p.crashAtMs,
@@ -514,13 +575,53 @@ export function runFailover(
       logGap: oldLog.length -
         Math.min(oldLog.length, newLog.filter((e) => e.seq <= oldLog.length).length),
       writeLatencyP50Ms: latencies.length === 0 ? 0 : latencies[Math.floor(latencies.length / 2)]!,
-    },
-    history,
-    linearizability: options.check ?? true
-      ? checkLinearizable(history, { model: "kv" })
-      : undefined,
-    promoted,
-    lost,
+    };
+    return { row, promoted, lost };
+  };
+  return {
     simulation,
+    recorder,
+    get history() {
+      return p.mode === "sync" ? recorder.history : undefined;
+    },
+    params: p,
+    clientsDone: () =>
+      simulation.now >= p.durationMs && clients.every((id) => client(id).inFlight === 0),
+    summary,
   };
 }
+
+/**
+ * Failover as a trial of the shared harness (lib/testing): the run of {@link runFailover}
+ * (the primary crashes at `crashAtMs`, the longest backup log is promoted `detectMs`
+ * later), with what synchronous replication promises checked: no acknowledged write
+ * lost, and a linearizable history across the failover. Asynchronous runs promise
+ * neither and are not checked (the chapter counts their losses instead).
+ *
+ * @example
+ * ```ts
+ * const failure = caughtWithin(FAILOVER_TRIAL, 100, { params: { mode: "sync", unsafe: "readUncommitted" } });
+ * failure.invariant; // "linearizability"
+ * ```
+ */
+export const FAILOVER_TRIAL: Trial<typeof FailoverParamsSchema, FailoverSystem, FailoverRow> =
+  defineTrial({
+    name: "failover-loss",
+    params: FailoverParamsSchema,
+    build: ({ params, seed, record, replay }) => buildFailover(params, seed, record, replay),
+    liveness: {
+      name: "every client's last operation ends",
+      withinMs: (p) => p.durationMs + 10_000,
+      holds: (s) => s.clientsDone(),
+    },
+    finalChecks: [
+      invariant("acknowledged writes survive failover", (s: FailoverSystem) => {
+        if (s.params.mode !== "sync") return undefined;
+        const { lost, promoted } = s.summary();
+        return lost.length === 0 ? undefined : `${promoted} lacks ${lost.length} acknowledged ` +
+          `write(s), the first ${lost[0]!.key}=${lost[0]!.value}`;
+      }),
+    ],
+    history: linearizability("kv"),
+    row: ({ system }) => system.summary().row,
+  });
