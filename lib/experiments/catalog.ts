@@ -23,7 +23,7 @@ import { overload } from "../resilience/overload.ts";
 import { ringBalance } from "../partitioning/ring_balance.ts";
 import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
-import { failoverLoss, pbs, quorumKv } from "../replication/experiments.ts";
+import { failoverLoss, multiLeader, pbs, quorumKv } from "../replication/experiments.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -40,6 +40,7 @@ export const experiments: readonly AnyExperiment[] = [
   raftFailover,
   raftKv,
   failoverLoss,
+  multiLeader,
   quorumKv,
   pbs,
   backoff,

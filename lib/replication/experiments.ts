@@ -9,6 +9,11 @@ import { defineExperiment, type Experiment } from "../experiments/experiment.ts"
 import { PbsParamsSchema, type PbsRow, runPbsTrials } from "./pbs.ts";
 import { FailoverParamsSchema, type FailoverRow, runFailover } from "./primary_backup.ts";
 import { trialExperiment } from "../experiments/trial_experiment.ts";
+import {
+  MULTI_LEADER_TRIAL,
+  type MultiLeaderParamsSchema,
+  type MultiLeaderRow,
+} from "./multi_leader.ts";
 import { QUORUM_TRIAL, type QuorumTrialParamsSchema, type QuorumTrialRow } from "./quorum_trial.ts";
 
 /**
@@ -80,3 +85,23 @@ export const quorumKv: Experiment<typeof QuorumTrialParamsSchema, QuorumTrialRow
     chapter: "08_replication",
   },
 );
+
+/**
+ * `multi-leader`: two (or more) leaders accepting writes while partitions come and go
+ * between them; one row per seed with the writes acknowledged, the conflicts detected,
+ * the acknowledged writes last writer wins dropped, and whether the leaders converged.
+ *
+ * @example
+ * ```ts
+ * multiLeader.run({ resolution: "lww" }, 1)[0]!.lostWrites; // > 0 once writes conflict
+ * ```
+ */
+export const multiLeader: Experiment<typeof MultiLeaderParamsSchema, MultiLeaderRow> =
+  trialExperiment(MULTI_LEADER_TRIAL, {
+    title: "Conflicts between leaders: detected by version vectors, resolved by LWW or siblings",
+    description: "Clients write at every leader; leaders replicate to each other in the " +
+      "background while partitions come and go. One row per seed: writes acknowledged, " +
+      "conflicts detected, acknowledged writes dropped by last writer wins, keys left " +
+      "with siblings, and whether the leaders converged after the heal.",
+    chapter: "08_replication",
+  });

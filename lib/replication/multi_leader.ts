@@ -23,6 +23,7 @@ import { generateNemesis } from "../sim/faults.ts";
 import type { Node, NodeContext, NodeId } from "../sim/node.ts";
 import { Random } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
+import { defineTrial, invariant, type Trial } from "../testing/mod.ts";
 import { compareVectors, mergeVectors } from "../clocks/vector_clock.ts";
 import {
   compareStamps,
@@ -266,6 +267,27 @@ export interface MultiLeaderRun {
  */
 export function runMultiLeader(params: MultiLeaderParamsInput, seed: number): MultiLeaderRun {
   const p = parseConfig(MultiLeaderParamsSchema, params, "params");
+  const system = buildMultiLeader(p, seed, false, undefined);
+  system.simulation.runUntil(p.durationMs + p.settleMs);
+  return system.summary();
+}
+
+/** A built multi-leader run, as {@link MULTI_LEADER_TRIAL} and {@link runMultiLeader} drive it. */
+export interface MultiLeaderSystem {
+  /** The simulation. */
+  readonly simulation: Simulation<MultiLeaderMessage>;
+  /** The parameters. */
+  readonly params: MultiLeaderParams;
+  /** What the run did: conflicts, dropped writes, convergence. */
+  readonly summary: () => MultiLeaderRun;
+}
+
+function buildMultiLeader(
+  p: MultiLeaderParams,
+  seed: number,
+  record: boolean,
+  replay: string | undefined,
+): MultiLeaderSystem {
   const leaders = Array.from({ length: p.leaders }, (_, i) => `L${i + 1}`);
   const clients = leaders.map((_, i) => `c${i + 1}`);
   const faults = p.partitionsPerSecond > 0
@@ -279,7 +301,8 @@ export function runMultiLeader(params: MultiLeaderParamsInput, seed: number): Mu
     : [];
   const simulation = new Simulation<MultiLeaderMessage>({
     seed,
-    record: false,
+    record,
+    ...(replay === undefined ? {} : { replay }),
     faults,
     network: {
       latency: { kind: "constant", ms: 0.5 },
@@ -309,33 +332,89 @@ export function runMultiLeader(params: MultiLeaderParamsInput, seed: number): Mu
       t += workload.exponential(1000 / p.writesPerSecond);
     }
   }
-  simulation.runUntil(p.durationMs + p.settleMs);
-  const nodes = leaders.map((id) => simulation.node<MultiLeader>(id)!);
-  const acked = clients.reduce(
-    (n, id) => n + simulation.node<MultiLeaderClient>(id)!.acked.length,
-    0,
-  );
-  const dropped = new Set<string>();
-  let conflicts = 0;
-  for (const node of nodes) {
-    conflicts += node.conflicts.length;
-    for (const c of node.conflicts) {
-      if (c.dropped !== undefined) dropped.add(`${c.key}=${c.dropped.value}`);
+  const summary = (): MultiLeaderRun => {
+    const nodes = leaders.map((id) => simulation.node<MultiLeader>(id)!);
+    const acked = clients.reduce(
+      (n, id) => n + simulation.node<MultiLeaderClient>(id)!.acked.length,
+      0,
+    );
+    const dropped = new Set<string>();
+    let conflicts = 0;
+    for (const node of nodes) {
+      conflicts += node.conflicts.length;
+      for (const c of node.conflicts) {
+        if (c.dropped !== undefined) dropped.add(`${c.key}=${c.dropped.value}`);
+      }
     }
-  }
-  let divergence: string | undefined;
-  for (const key of keys) {
-    const texts = nodes.map((node) => formatSiblings(node.siblings(key)));
-    if (new Set(texts).size > 1 && divergence === undefined) {
-      divergence = `${key}: ` + leaders.map((id, i) => `${id} ${texts[i]}`).join("; ");
+    let divergence: string | undefined;
+    for (const key of keys) {
+      const texts = nodes.map((node) => formatSiblings(node.siblings(key)));
+      if (new Set(texts).size > 1 && divergence === undefined) {
+        divergence = `${key}: ` + leaders.map((id, i) => `${id} ${texts[i]}`).join("; ");
+      }
     }
-  }
-  return {
-    acked,
-    conflicts,
-    lostWrites: dropped.size,
-    converged: divergence === undefined,
-    divergence,
-    keysWithSiblings: keys.filter((key) => nodes[0]!.siblings(key).length > 1).length,
+    return {
+      acked,
+      conflicts,
+      lostWrites: dropped.size,
+      converged: divergence === undefined,
+      divergence,
+      keysWithSiblings: keys.filter((key) => nodes[0]!.siblings(key).length > 1).length,
+    };
   };
+  return { simulation, params: p, summary };
 }
+
+/** One row of a multi-leader trial. */
+export type MultiLeaderRow = {
+  /** How conflicts were resolved. */
+  readonly resolution: string;
+  /** Writes acknowledged. */
+  readonly acked: number;
+  /** Conflicts detected. */
+  readonly conflicts: number;
+  /** Acknowledged writes dropped by last writer wins. */
+  readonly lostWrites: number;
+  /** Whether the leaders converged. */
+  readonly converged: boolean;
+  /** Keys left with siblings. */
+  readonly keysWithSiblings: number;
+};
+
+/**
+ * Multi-leader replication as a trial of the shared harness (lib/testing): leaders
+ * partitioned now and then while their clients write, then healed and given `settleMs`.
+ * Checked at the end: the leaders converge (both rules promise it), and with siblings no
+ * acknowledged write was dropped (last writer wins promises no such thing).
+ *
+ * @example
+ * ```ts
+ * faultSweep(MULTI_LEADER_TRIAL, { seeds: 1000, params: { resolution: "siblings" } }).failures; // []
+ * ```
+ */
+export const MULTI_LEADER_TRIAL: Trial<
+  typeof MultiLeaderParamsSchema,
+  MultiLeaderSystem,
+  MultiLeaderRow
+> = defineTrial({
+  name: "multi-leader",
+  params: MultiLeaderParamsSchema,
+  build: ({ params, seed, record, replay }) => buildMultiLeader(params, seed, record, replay),
+  untilMs: (p) => p.durationMs + p.settleMs,
+  finalChecks: [
+    invariant("convergence", (s: MultiLeaderSystem) => {
+      const run = s.summary();
+      return run.converged ? undefined : `the leaders differ after the heal: ${run.divergence}`;
+    }),
+    invariant("no acknowledged write dropped", (s: MultiLeaderSystem) => {
+      if (s.params.resolution !== "siblings") return undefined;
+      const lost = s.summary().lostWrites;
+      return lost === 0 ? undefined : `${lost} acknowledged write(s) dropped`;
+    }),
+  ],
+  history: false,
+  row: ({ system }) => {
+    const { divergence: _, ...run } = system.summary();
+    return { resolution: system.params.resolution, ...run };
+  },
+});

@@ -1,32 +1,32 @@
 /**
  * Multi-leader replication under partitions between leaders, 1,000 seeds per conflict
- * rule: after the heal the leaders always converge; siblings never drop an acknowledged
+ * rule on the shared trial harness: after the heal the leaders always converge; siblings never drop an acknowledged
  * write; last writer wins does, once concurrent writes conflict.
  */
 import assert from "node:assert/strict";
-import { runMultiLeader } from "../../lib/replication/mod.ts";
+import { MULTI_LEADER_TRIAL, runMultiLeader } from "../../lib/replication/mod.ts";
+import { describeFailures, faultSweep } from "../../lib/testing/mod.ts";
 
 const SWEEP = { durationMs: 200, writesPerSecond: 60, settleMs: 300 } as const;
 
 Deno.test("siblings: 1,000 seeds, leaders converge and no acknowledged write is dropped", () => {
-  let conflicts = 0;
-  for (let seed = 1; seed <= 1000; seed++) {
-    const run = runMultiLeader({ ...SWEEP, resolution: "siblings" }, seed);
-    assert.ok(run.converged, `seed ${seed}: ${run.divergence}`);
-    assert.equal(run.lostWrites, 0, `seed ${seed}`);
-    conflicts += run.conflicts;
-  }
+  const result = faultSweep(MULTI_LEADER_TRIAL, {
+    seeds: 1000,
+    params: { ...SWEEP, resolution: "siblings" },
+  });
+  assert.equal(result.failures.length, 0, describeFailures(result.failures));
+  const conflicts = result.rows.reduce((sum, row) => sum + row.conflicts, 0);
   assert.ok(conflicts > 100, `conflicts happened (${conflicts})`);
 });
 
 Deno.test("last writer wins: 1,000 seeds, leaders converge, and conflicts drop acknowledged writes", () => {
-  let lost = 0;
-  for (let seed = 1; seed <= 1000; seed++) {
-    const run = runMultiLeader({ ...SWEEP, resolution: "lww" }, seed);
-    assert.ok(run.converged, `seed ${seed}: ${run.divergence}`);
-    assert.equal(run.keysWithSiblings, 0);
-    lost += run.lostWrites;
-  }
+  const result = faultSweep(MULTI_LEADER_TRIAL, {
+    seeds: 1000,
+    params: { ...SWEEP, resolution: "lww" },
+  });
+  assert.equal(result.failures.length, 0, describeFailures(result.failures));
+  assert.ok(result.rows.every((row) => row.keysWithSiblings === 0));
+  const lost = result.rows.reduce((sum, row) => sum + row.lostWrites, 0);
   assert.ok(lost > 100, `acknowledged writes lost to LWW (${lost})`);
 });
 
