@@ -10,6 +10,7 @@ export * from "./ch02.ts";
 export * from "./ch03_linearizability.ts";
 export * from "./ch04_raft.ts";
 export * from "./ch06_paxos.ts";
+export * from "./ch08_replication.ts";
 export * from "./ch15_partitioning.ts";
 export * from "./ch16_load_balancing.ts";
 export * from "./result.ts";

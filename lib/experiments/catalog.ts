@@ -26,6 +26,7 @@ import { overload } from "../resilience/overload.ts";
 import { ringBalance } from "../partitioning/ring_balance.ts";
 import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
+import { failoverLoss, multiLeader, pbs, quorumKv } from "../replication/experiments.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -45,6 +46,10 @@ export const experiments: readonly AnyExperiment[] = [
   paxosDuel,
   multiPaxosKv,
   raftVsPaxos,
+  failoverLoss,
+  multiLeader,
+  quorumKv,
+  pbs,
   backoff,
   overload,
   dependencyFailure,

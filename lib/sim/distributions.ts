@@ -9,8 +9,7 @@ import { z } from "zod";
 import { nonNegativeMs, nonNegativeNumber, positiveMs, positiveNumber } from "../config/mod.ts";
 import type { Random } from "./random.ts";
 
-/** Zod schema of a {@link Distribution}. */
-export const DistributionSchema = z.discriminatedUnion("kind", [
+const BASE_KINDS = [
   z.strictObject({
     kind: z.literal("constant"),
     /** The delay, always. */
@@ -61,7 +60,38 @@ export const DistributionSchema = z.discriminatedUnion("kind", [
     /** Observed delays; each sample is one of them, equally likely. */
     samplesMs: z.array(nonNegativeMs()).min(1, { error: "must hold at least one sample" }),
   }),
-]);
+] as const;
+
+/** Zod schema of a {@link BaseDistribution}: every kind but `mixture`. */
+export const BaseDistributionSchema = z.discriminatedUnion("kind", BASE_KINDS);
+
+/** How far the weights of a mixture may sum from 1 (rounded published weights). */
+export const MIXTURE_WEIGHT_TOLERANCE = 1e-6;
+
+/** Zod schema of a mixture: components of other kinds, each drawn with its weight. */
+const MixtureSchema = z.strictObject({
+  kind: z.literal("mixture"),
+  /** The components and their weights (positive, summing to 1). */
+  components: z.array(z.strictObject({
+    /** Probability that a sample comes from this component. */
+    weight: positiveNumber(),
+    /** The component's own distribution (any kind but `mixture`). */
+    distribution: BaseDistributionSchema,
+  })).min(1, { error: "must hold at least one component" }),
+}).superRefine((d, ctx) => {
+  const total = d.components.reduce((sum, c) => sum + c.weight, 0);
+  if (d.components.length > 0 && Math.abs(total - 1) > MIXTURE_WEIGHT_TOLERANCE) {
+    ctx.addIssue({
+      code: "custom",
+      message: `weights must sum to 1, got ${Number(total.toPrecision(12))}`,
+      path: ["components"],
+      input: d.components,
+    });
+  }
+});
+
+/** Zod schema of a {@link Distribution}. */
+export const DistributionSchema = z.discriminatedUnion("kind", [...BASE_KINDS, MixtureSchema]);
 
 /**
  * A delay distribution, in milliseconds:
@@ -71,9 +101,14 @@ export const DistributionSchema = z.discriminatedUnion("kind", [
  * - `normal`: bell curve, clamped at 0;
  * - `lognormal`: median `medianMs`, spread `sigma` (plus `shiftMs`): typical of real RPCs;
  * - `pareto`: at least `scaleMs` with a power-law tail of index `shape`;
- * - `empirical`: resampled from measured `samplesMs`.
+ * - `empirical`: resampled from measured `samplesMs`;
+ * - `mixture`: each sample drawn from one of `components` (any kind above), chosen with
+ *   probability `weight`: a fast path and a slow one (a cache hit or a disk seek).
  */
 export type Distribution = z.output<typeof DistributionSchema>;
+
+/** A distribution of any kind but `mixture` (a mixture's component). */
+export type BaseDistribution = z.output<typeof BaseDistributionSchema>;
 
 /** What a user may write for a {@link Distribution} (fields with defaults are optional). */
 export type DistributionInput = z.input<typeof DistributionSchema>;
@@ -124,7 +159,28 @@ export function compileDistribution(distribution: Distribution): Sampler {
       const samples = Float64Array.from(distribution.samplesMs);
       return (random) => samples[Math.floor(samples.length * random.next())] as number;
     }
+    case "mixture": {
+      const samplers = distribution.components.map((c) => compileDistribution(c.distribution));
+      const cumulative = cumulativeWeights(distribution.components);
+      const last = samplers.length - 1;
+      return (random) => {
+        const u = random.next();
+        let i = 0;
+        while (i < last && u >= (cumulative[i] as number)) i++;
+        return (samplers[i] as Sampler)(random);
+      };
+    }
   }
+}
+
+/** Running sums of a mixture's weights, scaled so the last is exactly 1. */
+function cumulativeWeights(components: readonly { readonly weight: number }[]): Float64Array {
+  const total = components.reduce((sum, c) => sum + c.weight, 0);
+  const cumulative = new Float64Array(components.length);
+  let sum = 0;
+  components.forEach((c, i) => cumulative[i] = (sum += c.weight) / total);
+  cumulative[components.length - 1] = 1;
+  return cumulative;
 }
 
 /** The exact mean of a distribution (Infinity for a Pareto tail with shape ≤ 1). */
@@ -153,6 +209,60 @@ export function distributionMean(distribution: Distribution): number {
     case "empirical":
       return distribution.samplesMs.reduce((sum, x) => sum + x, 0) /
         distribution.samplesMs.length;
+    case "mixture":
+      return distribution.components.reduce(
+        (sum, c) => sum + c.weight * distributionMean(c.distribution),
+        0,
+      );
+  }
+}
+
+/**
+ * The exact cumulative probability P(X ≤ x) of a distribution.
+ *
+ * @example
+ * ```ts
+ * distributionCdf({ kind: "exponential", meanMs: 10, shiftMs: 0 }, 10); // 0.632...
+ * ```
+ */
+export function distributionCdf(distribution: Distribution, x: number): number {
+  switch (distribution.kind) {
+    case "constant":
+      return x >= distribution.ms ? 1 : 0;
+    case "uniform": {
+      const { minMs, maxMs } = distribution;
+      if (x >= maxMs) return 1;
+      if (x < minMs) return 0;
+      return (x - minMs) / (maxMs - minMs);
+    }
+    case "exponential":
+      return x <= distribution.shiftMs
+        ? 0
+        : 1 - Math.exp(-(x - distribution.shiftMs) / distribution.meanMs);
+    case "normal":
+      if (x < 0) return 0;
+      return distribution.stdDevMs === 0
+        ? (x >= distribution.meanMs ? 1 : 0)
+        : normalCdf((x - distribution.meanMs) / distribution.stdDevMs);
+    case "lognormal": {
+      const y = x - distribution.shiftMs;
+      if (y <= 0) return 0;
+      return distribution.sigma === 0
+        ? (y >= distribution.medianMs ? 1 : 0)
+        : normalCdf(Math.log(y / distribution.medianMs) / distribution.sigma);
+    }
+    case "pareto":
+      return x <= distribution.scaleMs
+        ? 0
+        : 1 - Math.pow(distribution.scaleMs / x, distribution.shape);
+    case "empirical":
+      return distribution.samplesMs.filter((s) => s <= x).length /
+        distribution.samplesMs.length;
+    case "mixture":
+      return distribution.components.reduce(
+        (sum, c) => sum + c.weight * distributionCdf(c.distribution, x),
+        0,
+      );
   }
 }
 
@@ -188,7 +298,24 @@ export function distributionQuantile(distribution: Distribution, q: number): num
       const rank = Math.max(1, Math.ceil(q * sorted.length));
       return sorted[rank - 1] as number;
     }
+    case "mixture":
+      return mixtureQuantile(distribution, q);
   }
+}
+
+/** Inverts a mixture's CDF by bisection: the smallest x with P(X ≤ x) ≥ q, to 1e-9 relative. */
+function mixtureQuantile(distribution: Distribution & { kind: "mixture" }, q: number): number {
+  const parts = distribution.components.map((c) => c.distribution);
+  // The mixture's q-quantile lies between its components' q-quantiles.
+  let low = Math.min(...parts.map((d) => distributionQuantile(d, q)));
+  let high = Math.max(...parts.map((d) => distributionQuantile(d, q)));
+  if (!Number.isFinite(high)) return high;
+  for (let i = 0; i < 200 && high - low > 1e-9 * Math.max(1, high); i++) {
+    const middle = (low + high) / 2;
+    if (distributionCdf(distribution, middle) >= q) high = middle;
+    else low = middle;
+  }
+  return high;
 }
 
 /** The standard normal cumulative distribution function Φ(z). */
@@ -266,5 +393,9 @@ export function describeDistribution(distribution: Distribution): string {
       return `pareto(scale ${distribution.scaleMs} ms, α ${distribution.shape})`;
     case "empirical":
       return `empirical(${distribution.samplesMs.length} samples)`;
+    case "mixture":
+      return distribution.components.map((c) =>
+        `${Number((100 * c.weight).toPrecision(4))}% ${describeDistribution(c.distribution)}`
+      ).join(" + ");
   }
 }

@@ -19,9 +19,9 @@ Deno.test("committed notebooks are clean: no outputs, Deno kernelspec, normalise
   );
 });
 
-Deno.test("committed notebooks are named NN_slug.ipynb", () => {
+Deno.test("committed notebooks are named NN_slug.ipynb (NNb_slug for a chapter's second part)", () => {
   const misnamed = chapters.map((path) => basename(path)).filter((name) =>
-    !/^\d{2}_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$/.test(name)
+    !/^\d{2}[a-z]?_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$/.test(name)
   );
   assert.deepEqual(misnamed, [], `Rename to NN_slug.ipynb: ${misnamed.join(", ")}`);
 });

@@ -3,6 +3,7 @@ import {
   compileDistribution,
   describeDistribution,
   type Distribution,
+  distributionCdf,
   type DistributionInput,
   distributionMean,
   distributionQuantile,
@@ -43,6 +44,26 @@ const CASES: readonly Case[] = [
   // Infinite variance: quantiles only, and the mean is finite.
   { input: { kind: "pareto", scaleMs: 1, shape: 1.5 } },
   { input: { kind: "empirical", samplesMs: [1, 2, 2, 3, 10, 10, 10, 40] }, variance: undefined },
+  // A fast path and a slow one: the LNKD-SSD delay of Bailis et al. (PVLDB 2012).
+  {
+    input: {
+      kind: "mixture",
+      components: [
+        { weight: 0.9122, distribution: { kind: "pareto", scaleMs: 0.235, shape: 10 } },
+        { weight: 0.0878, distribution: { kind: "exponential", meanMs: 1 / 1.66 } },
+      ],
+    },
+  },
+  // Components with disjoint supports: the quantiles fall in the gap's edges.
+  {
+    input: {
+      kind: "mixture",
+      components: [
+        { weight: 0.25, distribution: { kind: "uniform", minMs: 0, maxMs: 1 } },
+        { weight: 0.75, distribution: { kind: "uniform", minMs: 10, maxMs: 20 } },
+      ],
+    },
+  },
 ];
 
 function sample(distribution: Distribution, seed: number): Float64Array {
@@ -193,4 +214,74 @@ Deno.test("describeDistribution names each kind with its parameters", () => {
     "pareto(scale 1 ms, α 1.5)",
     "empirical(3 samples)",
   ]);
+});
+
+Deno.test("a mixture draws each component with its weight", () => {
+  const mixture = DistributionSchema.parse({
+    kind: "mixture",
+    components: [
+      { weight: 0.3, distribution: { kind: "constant", ms: 1 } },
+      { weight: 0.7, distribution: { kind: "constant", ms: 2 } },
+    ],
+  });
+  const values = sample(mixture, 9);
+  const ones = values.filter((x) => x === 1).length / SAMPLES;
+  assert.ok(Math.abs(ones - 0.3) <= Z * Math.sqrt(0.3 * 0.7 / SAMPLES), `${ones}`);
+  assert.ok(values.every((x) => x === 1 || x === 2));
+  assert.equal(distributionMean(mixture), 0.3 + 1.4);
+  assert.equal(distributionCdf(mixture, 1.5), 0.3);
+  assert.equal(
+    describeDistribution(mixture),
+    "30% constant 1 ms + 70% constant 2 ms",
+  );
+});
+
+Deno.test("a mixture's weights must be positive and sum to 1, and it does not nest", () => {
+  const component = (weight: number) => ({
+    weight,
+    distribution: { kind: "constant", ms: 1 },
+  });
+  const issues = (input: unknown) => {
+    const result = DistributionSchema.safeParse(input);
+    assert.equal(result.success, false);
+    return result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+  assert.deepEqual(issues({ kind: "mixture", components: [component(0.5), component(0.4)] }), [
+    "components: weights must sum to 1, got 0.9",
+  ]);
+  assert.match(
+    issues({ kind: "mixture", components: [component(1.5), component(-0.5)] })[0]!,
+    /^components\.1\.weight: must be greater than 0/,
+  );
+  assert.deepEqual(issues({ kind: "mixture", components: [] }), [
+    "components: must hold at least one component",
+  ]);
+  const nested = { kind: "mixture", components: [component(1)] };
+  assert.equal(
+    issues({ kind: "mixture", components: [{ weight: 1, distribution: nested }] })[0]!
+      .startsWith("components.0.distribution"),
+    true,
+  );
+  // Rounded published weights (91.22% + 8.78%) are accepted as they are.
+  assert.ok(
+    DistributionSchema.safeParse({
+      kind: "mixture",
+      components: [component(0.9122), component(0.0878)],
+    }).success,
+  );
+});
+
+Deno.test("distributionCdf inverts distributionQuantile for every kind", () => {
+  for (const { input } of CASES) {
+    const distribution = DistributionSchema.parse(input);
+    if (distribution.kind === "constant" || distribution.kind === "empirical") continue;
+    for (const q of [0.05, 0.5, 0.95]) {
+      const x = distributionQuantile(distribution, q);
+      if (distribution.kind === "normal" && x === 0) continue; // the atom of the clamp at 0
+      assert.ok(
+        Math.abs(distributionCdf(distribution, x) - q) < 1e-6,
+        `${describeDistribution(distribution)} at q=${q}`,
+      );
+    }
+  }
 });

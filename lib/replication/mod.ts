@@ -1,0 +1,22 @@
+/**
+ * Replication: primary-backup (synchronous and asynchronous, with failover), multi-leader
+ * with version vectors, leaderless Dynamo-style quorums (read repair, hinted handoff,
+ * sloppy quorums, Merkle anti-entropy, ABD write-back), and Probabilistically Bounded
+ * Staleness (Bailis et al., PVLDB 2012) reproduced.
+ *
+ * ```ts
+ * import { runQuorumTrial, warsMonteCarlo } from "../lib/replication/mod.ts";
+ * ```
+ *
+ * @module
+ */
+export * from "./versions.ts";
+export * from "./merkle.ts";
+export * from "./quorum.ts";
+export * from "./quorum_trial.ts";
+export * from "./pbs.ts";
+export * from "./quorum_scenarios.ts";
+export * from "./experiments.ts";
+export * from "./primary_backup.ts";
+export * from "./multi_leader.ts";
+export * from "./anti_entropy.ts";
