@@ -23,6 +23,8 @@ import { overload } from "../resilience/overload.ts";
 import { ringBalance } from "../partitioning/ring_balance.ts";
 import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
+import { swimDetection } from "../membership/swim_detection.ts";
+import { swimFaults } from "../membership/swim_faults.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -44,6 +46,8 @@ export const experiments: readonly AnyExperiment[] = [
   ringBalance,
   ballsIntoBins,
   loadBalancer,
+  swimDetection,
+  swimFaults,
 ];
 
 /**
