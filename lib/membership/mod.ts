@@ -12,3 +12,5 @@ export * from "./swim.ts";
 export * from "./swim_detection.ts";
 export * from "./swim_trial.ts";
 export * from "./swim_faults.ts";
+export * from "./failover.ts";
+export * from "./bully.ts";
