@@ -17,8 +17,10 @@
  * `suspicionTimeoutMs` becomes a **confirmation** (`dead`), and the member is dropped from
  * the list. Precedence (§4.2): `alive(i)` overrides `suspect(j)` and `alive(j)` when
  * `i > j`; `suspect(i)` overrides `alive(j)` when `i >= j` and `suspect(j)` when `i > j`;
- * `dead` overrides everything. A live member told it is dead rejoins with a higher
- * incarnation (the paper's members would rejoin under a new identity).
+ * `dead(i)` overrides any news of incarnation `i` or older. A live member told it is dead
+ * rejoins with a higher incarnation (the paper's members would rejoin under a new identity,
+ * which is the same thing here), and a member that hears from someone it believes dead
+ * tells it so, since that news may have left every gossip buffer long ago.
  *
  * Membership updates travel **piggybacked** on pings and acks (§4.1, infection-style): each
  * update is attached to up to `piggybackPerMessage` messages at a time, least-sent first,
@@ -336,6 +338,12 @@ export class SwimNode implements Node<SwimMessage, SwimTimer> {
     const limit = this.#options.piggybackPerMessage;
     const retireAfter = this.#options.lambda * Math.ceil(Math.log2(this.#ctx.nodeIds.length + 1));
     const updates: SwimUpdate[] = [];
+    // A member this one believes dead is still talking: tell it, so it can rejoin (it may
+    // have been paused, and the news of its death retired from every gossip buffer).
+    const recipient = this.#members.get(to);
+    if (recipient?.status === "dead") {
+      updates.push({ status: "dead", member: to, incarnation: recipient.incarnation });
+    }
     if (this.#gossip.size === 0 || limit === 0) {
       this.#ctx.send(to, { ...message, updates });
       return;
@@ -364,7 +372,8 @@ function overrides(update: SwimUpdate, state: MemberState): boolean {
         ? update.incarnation >= state.incarnation
         : update.incarnation > state.incarnation;
     case "dead":
-      return true;
+      // A confirmation of an older incarnation is stale news once the member has rejoined.
+      return update.incarnation >= state.incarnation;
   }
 }
 

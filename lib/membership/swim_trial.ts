@@ -153,6 +153,7 @@ export const swimTrial = defineTrial({
     holds: (system) => system.simulation.now >= system.faultsEndMs && converged(system),
     explain: (system) => disagreements(system).slice(0, 3).join("; "),
   },
+  untilMs: (params) => (params.faultsUntilPeriods + 8) * PERIOD_MS,
   row: ({ system, params, failure }) => ({
     n: params.n,
     k: params.k,
