@@ -202,31 +202,44 @@ export interface AcceptedWrite {
   readonly timeMs: number;
 }
 
+/** A storage's rule for a write: accept a write of `writeEpoch` when the newest accepted is `newestEpoch`? */
+export type FencingRule = (writeEpoch: number, newestEpoch: number) => boolean;
+
+/** Fencing: refuse a write from an epoch older than the newest accepted. */
+export const FENCE_OLDER_EPOCHS: FencingRule = (writeEpoch, newestEpoch) =>
+  writeEpoch >= newestEpoch;
+
+const ACCEPT_ALL: FencingRule = () => true;
+
 /**
  * The shared storage. With `fencing`, it refuses a write whose epoch is older than the
  * newest it has accepted, and tells the writer the newest epoch.
  */
 export class FencedStorage implements Node<FailoverMessage> {
   readonly #ctx: NodeContext<FailoverMessage>;
-  readonly #fencing: boolean;
+  readonly #rule: FencingRule;
   readonly #accepted: (write: AcceptedWrite) => void;
   #newestEpoch = 0;
 
-  /** A storage acting through `ctx`; `accepted` is told of each write it takes. */
+  /**
+   * A storage acting through `ctx`; `accepted` is told of each write it takes. `fencing`
+   * is on, off, or a rule of one's own: `(writeEpoch, newestEpoch) => accept?`, where
+   * `newestEpoch` is the newest epoch accepted so far (0 before any write).
+   */
   constructor(
     ctx: NodeContext<FailoverMessage>,
-    fencing: boolean,
+    fencing: boolean | FencingRule,
     accepted: (write: AcceptedWrite) => void,
   ) {
     this.#ctx = ctx;
-    this.#fencing = fencing;
+    this.#rule = fencing === true ? FENCE_OLDER_EPOCHS : fencing === false ? ACCEPT_ALL : fencing;
     this.#accepted = accepted;
   }
 
   /** Stores a write, or refuses a stale one when fencing. */
   onMessage(from: NodeId, message: FailoverMessage): void {
     if (message.type !== "store") return;
-    if (this.#fencing && message.epoch < this.#newestEpoch) {
+    if (!this.#rule(message.epoch, this.#newestEpoch)) {
       this.#ctx.send(from, {
         type: "refused",
         epoch: message.epoch,
@@ -330,6 +343,86 @@ export function staleWriteAfterNewer(accepted: readonly AcceptedWrite[]): string
   return undefined;
 }
 
+/** Options of {@link buildFailover}. */
+export interface BuildFailoverOptions {
+  /** Keep the trace. Default false. */
+  readonly record?: boolean;
+  /** The replay line for failures. */
+  readonly replay?: string;
+  /** The storage's own rule, in place of `params.fencing`. */
+  readonly fencingRule?: FencingRule;
+}
+
+/**
+ * Builds the failover system of {@link failoverTrial} for `params` and `seed`, ready to run
+ * (the fault is scheduled): two servers, the storage and the clients.
+ */
+export function buildFailover(
+  params: FailoverParams,
+  seed: number,
+  options: BuildFailoverOptions = {},
+): FailoverSystem {
+  const simulation = new Simulation<FailoverMessage>({
+    seed,
+    record: options.record ?? false,
+    ...(options.replay === undefined ? {} : { replay: options.replay }),
+    network: { latency: { kind: "uniform", minMs: 1, maxMs: 5 } },
+  });
+  const random = new Random(seed, "failover");
+  const faultAtMs = random.uniform(500, 1000);
+  const clients = Array.from({ length: params.clients }, (_, i) => `c${i + 1}`);
+  const system: FailoverSystem = {
+    simulation,
+    accepted: [],
+    roleChanges: [],
+    faultAtMs,
+    splitBrain: undefined,
+  };
+  let newest: AcceptedWrite | undefined;
+  const observer: RoleObserver = (server, role, epoch) =>
+    system.roleChanges.push({ server, role, epoch, timeMs: simulation.now });
+  const server = (id: NodeId, peer: NodeId, primary: boolean) =>
+    simulation.addNode<FailoverTimer>(id, (ctx) =>
+      new FailoverServer(ctx, {
+        peer,
+        storage: "db",
+        clients,
+        primary,
+        heartbeatMs: params.heartbeatMs,
+        timeoutMs: params.timeoutMs,
+        warmUpMs: params.standby === "warm" ? params.warmUpMs : 0,
+      }, observer));
+  server("s1", "s2", true);
+  server("s2", "s1", false);
+  simulation.addNode(
+    "db",
+    (ctx) =>
+      new FencedStorage(ctx, options.fencingRule ?? params.fencing, (write) => {
+        const stamped = { ...write, timeMs: simulation.now };
+        system.accepted.push(stamped);
+        // Checked as each write lands, so the invariant costs nothing per event.
+        if (system.splitBrain === undefined && newest !== undefined) {
+          system.splitBrain = staleWriteAfterNewer([newest, stamped]);
+        }
+        if (newest === undefined || stamped.epoch > newest.epoch) newest = stamped;
+      }),
+  );
+  simulation.addNodes<FailoverTimer>(
+    clients,
+    (ctx) => new FailoverClient(ctx, "s1", params.writeIntervalMs),
+  );
+  if (params.fault === "crash") {
+    simulation.schedule([{ atMs: faultAtMs, kind: "crash", node: "s1" }]);
+  } else {
+    const pauseMs = random.uniform(0, params.maxPauseMs);
+    simulation.schedule([
+      { atMs: faultAtMs, kind: "pause", node: "s1" },
+      { atMs: faultAtMs + pauseMs, kind: "resume", node: "s1" },
+    ]);
+  }
+  return system;
+}
+
 /**
  * The `failover` trial: s1 is primary, s2 a standby; clients write through the primary;
  * at a random time the primary pauses (or crashes). Safety: the storage never accepts a
@@ -339,64 +432,7 @@ export function staleWriteAfterNewer(accepted: readonly AcceptedWrite[]): string
 export const failoverTrial = defineTrial({
   name: "failover",
   params: FailoverParamsSchema,
-  build: ({ params, seed, record, replay }): FailoverSystem => {
-    const simulation = new Simulation<FailoverMessage>({
-      seed,
-      record,
-      replay,
-      network: { latency: { kind: "uniform", minMs: 1, maxMs: 5 } },
-    });
-    const random = new Random(seed, "failover");
-    const faultAtMs = random.uniform(500, 1000);
-    const clients = Array.from({ length: params.clients }, (_, i) => `c${i + 1}`);
-    const system: FailoverSystem = {
-      simulation,
-      accepted: [],
-      roleChanges: [],
-      faultAtMs,
-      splitBrain: undefined,
-    };
-    let newest: AcceptedWrite | undefined;
-    const observer: RoleObserver = (server, role, epoch) =>
-      system.roleChanges.push({ server, role, epoch, timeMs: simulation.now });
-    const server = (id: NodeId, peer: NodeId, primary: boolean) =>
-      simulation.addNode<FailoverTimer>(id, (ctx) =>
-        new FailoverServer(ctx, {
-          peer,
-          storage: "db",
-          clients,
-          primary,
-          heartbeatMs: params.heartbeatMs,
-          timeoutMs: params.timeoutMs,
-          warmUpMs: params.standby === "warm" ? params.warmUpMs : 0,
-        }, observer));
-    server("s1", "s2", true);
-    server("s2", "s1", false);
-    simulation.addNode("db", (ctx) =>
-      new FencedStorage(ctx, params.fencing, (write) => {
-        const stamped = { ...write, timeMs: simulation.now };
-        system.accepted.push(stamped);
-        // Checked as each write lands, so the invariant costs nothing per event.
-        if (system.splitBrain === undefined && newest !== undefined) {
-          system.splitBrain = staleWriteAfterNewer([newest, stamped]);
-        }
-        if (newest === undefined || stamped.epoch > newest.epoch) newest = stamped;
-      }));
-    simulation.addNodes<FailoverTimer>(
-      clients,
-      (ctx) => new FailoverClient(ctx, "s1", params.writeIntervalMs),
-    );
-    if (params.fault === "crash") {
-      simulation.schedule([{ atMs: faultAtMs, kind: "crash", node: "s1" }]);
-    } else {
-      const pauseMs = random.uniform(0, params.maxPauseMs);
-      simulation.schedule([
-        { atMs: faultAtMs, kind: "pause", node: "s1" },
-        { atMs: faultAtMs + pauseMs, kind: "resume", node: "s1" },
-      ]);
-    }
-    return system;
-  },
+  build: ({ params, seed, record, replay }) => buildFailover(params, seed, { record, replay }),
   invariants: [
     invariant<FailoverSystem>(
       "no write from an older epoch after a newer one",
