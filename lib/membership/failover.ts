@@ -206,8 +206,10 @@ export interface AcceptedWrite {
 export type FencingRule = (writeEpoch: number, newestEpoch: number) => boolean;
 
 /** Fencing: refuse a write from an epoch older than the newest accepted. */
-export const FENCE_OLDER_EPOCHS: FencingRule = (writeEpoch, newestEpoch) =>
-  writeEpoch >= newestEpoch;
+export const FENCE_OLDER_EPOCHS: FencingRule = (
+  writeEpoch: number,
+  newestEpoch: number,
+): boolean => writeEpoch >= newestEpoch;
 
 const ACCEPT_ALL: FencingRule = () => true;
 
