@@ -287,8 +287,8 @@ export interface DetectorScore {
  * Scores a detector on a trace: every gap between consecutive arrivals that outlasts the
  * detector's timeout at that moment (fixed, or `t*(Φ)` from the window so far) is a false
  * positive; after the last arrival, the time from the crash until the timeout runs out is
- * the detection time. The phi detector's window starts empty, so the first two gaps are
- * never suspected (it has nothing to estimate from).
+ * the detection time. The phi detector's window starts empty, so the first gap is never
+ * suspected (it has nothing to estimate from).
  *
  * @example
  * ```ts

@@ -61,3 +61,16 @@ Deno.test("bully needs synchrony: an answer wait shorter than a round trip elect
   const failure = caughtWithin(bullyTrial, 200, { params: { maxLatencyMs: 40, answerMs: 30 } });
   assert.equal(failure.kind, "safety");
 });
+
+Deno.test("a warm standby serves warmUpMs later than a hot one", () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const firstWrite = (standby: "hot" | "warm") => {
+      const { system } = runTrial(failoverTrial, { fault: "crash", standby, warmUpMs: 300 }, seed);
+      return (system.accepted.find((w) => w.epoch === 2) as AcceptedWrite).timeMs -
+        system.faultAtMs;
+    };
+    const hot = firstWrite("hot"), warm = firstWrite("warm");
+    // Both wait for the same detection; the warm one then warms up for 300 ms (± a write interval).
+    assert.ok(Math.abs(warm - hot - 300) <= 25, `seed ${seed}: hot ${hot}, warm ${warm}`);
+  }
+});

@@ -158,3 +158,15 @@ Deno.test("swim-detection is deterministic by seed and validates its params", ()
   assert.throws(() => swimDetection.parseParams({ n: 2 }), /params.n: must be at least 3/);
   assert.throws(() => swimDetection.parseParams({ lossProbability: -1 }), /params.lossProbability/);
 });
+
+Deno.test("SWIM §4.3: round-robin probing reaches a crashed member within one pass of its list", () => {
+  // Each member probes everyone in its shuffled list once per pass of n - 1 periods, so the
+  // first probe of a crashed member comes within one pass (plus the period in progress).
+  const n = 8;
+  const periods = rows(
+    { n, probeOrder: "round-robin", warmupPeriods: 1, periodsAfterCrash: 10 },
+    300,
+  )
+    .map((row) => row.firstProbePeriods);
+  assert.ok(periods.every((p) => p !== null && p <= n), `max ${Math.max(...periods.map(Number))}`);
+});
