@@ -27,6 +27,8 @@ import { ringBalance } from "../partitioning/ring_balance.ts";
 import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
 import { failoverLoss, multiLeader, pbs, quorumKv } from "../replication/experiments.ts";
+import { swimDetection } from "../membership/swim_detection.ts";
+import { swimFaults } from "../membership/swim_faults.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -56,6 +58,8 @@ export const experiments: readonly AnyExperiment[] = [
   ringBalance,
   ballsIntoBins,
   loadBalancer,
+  swimDetection,
+  swimFaults,
 ];
 
 /**
