@@ -2,7 +2,7 @@
  * `deno task check-history`: checks history files for linearizability.
  *
  * ```sh
- * deno task check-history ../shared/data/jepsen-etcd/etcd_000.json
+ * deno task check-history data/jepsen-etcd/etcd_000.json
  * deno task check-history --json --model register data/histories/*.json
  * ```
  *
