@@ -161,20 +161,41 @@ export async function ensureDenoKernel(
   return status;
 }
 
+/** The folders whose TypeScript files {@link cacheDependencies} caches the imports of. */
+export const CACHED_FOLDERS: readonly string[] = ["lib", "tools", "tests", "bench"];
+
 /**
- * Downloads and caches every dependency of the import map and of `lib/mod.ts`, so the
- * kernel does not fetch anything inside a cell.
+ * Every `.ts` file under the repository's {@link CACHED_FOLDERS}, relative to the root, in
+ * a stable order: what chapters, tools, tests and benchmarks can import.
+ */
+export async function sourceFiles(root: string = REPO_ROOT): Promise<string[]> {
+  const files: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for await (const entry of Deno.readDir(join(root, dir))) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory) await walk(path);
+      else if (entry.isFile && entry.name.endsWith(".ts")) files.push(path);
+    }
+  }
+  for (const folder of CACHED_FOLDERS) await walk(folder);
+  return files.sort();
+}
+
+/**
+ * Downloads and caches every dependency of the import map and of every module of the
+ * library, the tools, the tests and the benchmarks, so that nothing is downloaded later:
+ * not inside a cell, not by a test, not by the exporter.
  *
  * @throws {SetupError} if a download fails.
  */
 export async function cacheDependencies(): Promise<void> {
-  for (const args of [["install"], ["cache", "lib/mod.ts"]]) {
+  for (const args of [["install"], ["cache", ...await sourceFiles()]]) {
     const result = await runCommand(Deno.execPath(), args, { cwd: REPO_ROOT });
     if (result.code !== 0) {
       throw new SetupError(
-        `Cannot cache the dependencies: \`deno ${
-          args.join(" ")
-        }\` exited with code ${result.code}\n${result.stderr.trim()}`,
+        `Cannot cache the dependencies: \`deno ${args.slice(0, 3).join(" ")}${
+          args.length > 3 ? " ..." : ""
+        }\` exited with code ${result.code}\n${lastLines(result.stderr, 12)}`,
       );
     }
   }

@@ -6,7 +6,17 @@ import {
   ensureJupyter,
   runSetup,
   SetupError,
+  sourceFiles,
 } from "../../tools/setup.ts";
+
+Deno.test("sourceFiles lists the modules setup caches: lib, tools, tests and bench, sorted", async () => {
+  const files = await sourceFiles();
+  for (const file of ["lib/mod.ts", "tools/setup.ts", "tests/run_tool.ts", "bench/report.ts"]) {
+    assert.ok(files.includes(file), `${file} is not cached by setup`);
+  }
+  assert.deepEqual(files, [...files].sort());
+  assert.ok(files.every((file) => /^(lib|tools|tests|bench)\/.*\.ts$/.test(file)));
+});
 
 Deno.test("ensureJupyter keeps the Jupyter it finds and installs nothing", async () => {
   let installs = 0;
