@@ -75,14 +75,26 @@ export async function frontEndInstalled(frontEnd: LabFrontEnd): Promise<boolean>
   return (await runCommand(jupyterProgram(), [frontEnd, "--version"])).code === 0;
 }
 
-if (import.meta.main) {
+/**
+ * Makes sure `jupyter lab` runs, installing JupyterLab into the project's `.venv/` with pip
+ * when it does not (see `createVenv`).
+ *
+ * @throws {SetupError} when it is missing and cannot be installed.
+ */
+export async function ensureJupyterLab(): Promise<void> {
+  if (await frontEndInstalled("lab")) return;
+  await createVenv();
   if (!await frontEndInstalled("lab")) {
-    // JupyterLab is the front end the course is made for: get it, unless pip cannot.
-    await createVenv().catch((error) => {
-      if (!(error instanceof SetupError)) throw error;
-      console.error(error.message);
-    });
+    throw new SetupError("Cannot run JupyterLab: `jupyter lab` fails even after installing it");
   }
+}
+
+if (import.meta.main) {
+  // JupyterLab is the front end the course is made for: get it, unless pip cannot.
+  await ensureJupyterLab().catch((error) => {
+    if (!(error instanceof SetupError)) throw error;
+    console.error(error.message);
+  });
   const command = await chooseLabCommand(frontEndInstalled, { asRoot: Deno.uid() === 0 });
   if (command === null) {
     console.error(LAB_INSTALL_HELP);
