@@ -81,7 +81,10 @@ export class JupyterLabServer {
     return `${this.baseUrl}/lab/tree/${path}?token=${this.token}&reset`;
   }
 
-  /** Asks the server to shut down (it ends its kernels), then makes sure it has ended. */
+  /**
+   * Asks the server to shut down (it ends its kernels first), then SIGTERM (the same,
+   * from a signal), then SIGKILL, each after a grace period, until it has ended.
+   */
   async stop(): Promise<void> {
     try {
       const response = await fetch(`${this.baseUrl}/api/shutdown?token=${this.token}`, {
@@ -89,20 +92,27 @@ export class JupyterLabServer {
       });
       await response.body?.cancel();
     } catch {
-      // Not answering: the signal below ends it.
+      // Not answering: the signals below end it.
     }
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      if (await this.#endsWithin(10_000)) return;
+      try {
+        this.#child.kill(signal);
+      } catch {
+        return; // Already gone.
+      }
+    }
+    await this.#child.status;
+  }
+
+  async #endsWithin(ms: number): Promise<boolean> {
+    let timer: number | undefined;
     const ended = await Promise.race([
       this.#child.status.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000)),
+      new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
     ]);
-    if (!ended) {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-      await this.#child.status;
-    }
+    clearTimeout(timer);
+    return ended;
   }
 }
 
