@@ -106,7 +106,7 @@ export class JupyterLabServer {
   }
 
   async #endsWithin(ms: number): Promise<boolean> {
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const ended = await Promise.race([
       this.#child.status.then(() => true),
       new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), ms)),
