@@ -26,9 +26,14 @@ export interface RunToolOptions {
 }
 
 const REPO_ROOT = new URL("../", import.meta.url);
+const REPO_ROOT_PATH = Deno.realPathSync(REPO_ROOT);
 const decoder = new TextDecoder();
 
-/** Runs `deno run <permissions> <script> ...args` from the repository's root. */
+/**
+ * Runs `deno run <permissions> <script> ...args` from the repository's root, as if typed
+ * there: `INIT_CWD` (which `deno task` sets, and the tools resolve paths against) is the
+ * root too, whatever folder the test run itself was started from.
+ */
 export async function runTool(
   script: string,
   args: readonly string[],
@@ -39,7 +44,7 @@ export async function runTool(
     cwd: REPO_ROOT,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", INIT_CWD: REPO_ROOT_PATH, ...options.env },
   }).output();
   return {
     code: output.code,

@@ -2,7 +2,7 @@
  * `deno task check-history`: checks history files for linearizability.
  *
  * ```sh
- * deno task check-history ../shared/data/jepsen-etcd/etcd_000.json
+ * deno task check-history data/jepsen-etcd/etcd_000.json
  * deno task check-history --json --model register data/histories/*.json
  * ```
  *
@@ -23,6 +23,7 @@ import {
   type ModelName,
 } from "../lib/check/mod.ts";
 import { type History, HistoryError, loadHistory } from "../lib/history/mod.ts";
+import { enterInvocationDir } from "./invocation.ts";
 
 /** The text `--help` prints. */
 export const USAGE = `Usage: deno task check-history [options] FILE...
@@ -190,6 +191,7 @@ function indent(text: string): string {
 }
 
 if (import.meta.main) {
+  enterInvocationDir();
   let args: CheckHistoryArgs;
   try {
     args = parseArgs(Deno.args);

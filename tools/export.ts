@@ -31,6 +31,7 @@ import {
   NOTEBOOKS_DIR,
   REPO_ROOT,
 } from "./jupyter.ts";
+import { enterInvocationDir } from "./invocation.ts";
 import { chapterSlug, listNotebooks, type Notebook, readNotebook } from "./notebook_json.ts";
 
 /** Options for {@link exportChapters}. */
@@ -231,6 +232,7 @@ function shown(path: string): string {
 }
 
 if (import.meta.main) {
+  enterInvocationDir();
   try {
     const args = parseExportArgs(Deno.args);
     if (args.help) {

@@ -27,12 +27,33 @@ export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url))
 /** Where the chapters live. */
 export const NOTEBOOKS_DIR: string = join(REPO_ROOT, "notebooks");
 
+/** The project's own Python virtual environment, which `deno task setup` creates when needed. */
+export const VENV_DIR: string = join(REPO_ROOT, ".venv");
+
+/** What `deno task setup` installs into {@link VENV_DIR} with pip. */
+export const VENV_PACKAGES: readonly string[] = ["jupyterlab", "notebook", "nbconvert", "nbclient"];
+
 /** How to install what the notebook tests and the exporter need, one command per line. */
 export const JUPYTER_INSTALL_HELP: string = [
-  "Install it with pip or apt, then run this again:",
-  "  pip install nbconvert nbclient jupyter_client    (or: pip install jupyterlab)",
+  "Install Python 3 (with its venv module) and run this again: `deno task setup` then puts",
+  "JupyterLab and nbconvert in .venv/ with pip. Or install Jupyter yourself, with pip or apt:",
+  "  pip install jupyterlab nbconvert nbclient",
   "  apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client",
 ].join("\n");
+
+/**
+ * The `jupyter` program the tools run: the project's `.venv/bin/jupyter` when setup
+ * created it, else `jupyter` from the PATH.
+ */
+export function jupyterProgram(): string {
+  const inVenv = join(VENV_DIR, "bin", "jupyter");
+  try {
+    if (Deno.statSync(inVenv).isFile) return inVenv;
+  } catch {
+    // No virtual environment: Jupyter comes from the PATH.
+  }
+  return "jupyter";
+}
 
 /** What a finished command printed and returned. */
 export interface CommandOutput {
@@ -91,7 +112,7 @@ export async function runCommand(
 
 /** The installed nbconvert's version ("6.5.3"), or null when `jupyter nbconvert` is missing. */
 export async function nbconvertVersion(): Promise<string | null> {
-  const { code, stdout } = await runCommand("jupyter", ["nbconvert", "--version"]);
+  const { code, stdout } = await runCommand(jupyterProgram(), ["nbconvert", "--version"]);
   return code === 0 ? stdout.trim() : null;
 }
 
@@ -109,7 +130,11 @@ export interface KernelSpec {
  * @throws {Error} if `jupyter kernelspec list` fails.
  */
 export async function kernelSpecs(): Promise<Record<string, KernelSpec>> {
-  const { code, stdout, stderr } = await runCommand("jupyter", ["kernelspec", "list", "--json"]);
+  const { code, stdout, stderr } = await runCommand(jupyterProgram(), [
+    "kernelspec",
+    "list",
+    "--json",
+  ]);
   if (code !== 0) {
     throw new Error(`Cannot list Jupyter kernels: ${lastLines(stripAnsi(stderr), 3)}`);
   }
@@ -263,7 +288,7 @@ export async function executeNotebook(
   try {
     const toolsDir = dirname(fileURLToPath(import.meta.url));
     const pythonPath = [toolsDir, Deno.env.get("PYTHONPATH")].filter(Boolean).join(":");
-    const result = await runCommand("jupyter", [
+    const result = await runCommand(jupyterProgram(), [
       "nbconvert",
       "--to",
       "notebook",

@@ -14,6 +14,7 @@
  */
 import { relative } from "node:path";
 import { NOTEBOOKS_DIR } from "./jupyter.ts";
+import { enterInvocationDir } from "./invocation.ts";
 import {
   type Cell,
   isRecord,
@@ -295,6 +296,7 @@ export async function runHygiene(
 }
 
 if (import.meta.main) {
+  enterInvocationDir();
   const args = Deno.args.filter((arg) => arg !== "--check" && arg !== "--fix");
   const unknown = args.find((arg) => arg.startsWith("-"));
   if (unknown !== undefined) {

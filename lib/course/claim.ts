@@ -7,7 +7,11 @@
  *
  * @module
  */
+import { displayWhenFlushed } from "../viz/jupyter.ts";
 import { formatValue } from "./format.ts";
+
+/** What a claim hands the Deno Jupyter kernel to show. */
+type DisplayBundle = { "text/html": string; "text/plain": string };
 
 /** What decides a claim: a boolean, or a function computing one (run once, at once). */
 export type ClaimCondition = boolean | (() => boolean);
@@ -68,9 +72,9 @@ export class Claim {
     return `<div class="course-claim" style="${LINE_STYLE}">` + claimHtml(this) + `</div>`;
   }
 
-  /** What the Deno Jupyter kernel shows for this value. */
-  [Symbol.for("Jupyter.display")](): { "text/html": string; "text/plain": string } {
-    return { "text/html": this.toHtml(), "text/plain": this.toString() };
+  /** What the Deno Jupyter kernel shows for this value (see `displayWhenFlushed`). */
+  [Symbol.for("Jupyter.display")](): DisplayBundle | Promise<DisplayBundle> {
+    return displayWhenFlushed({ "text/html": this.toHtml(), "text/plain": this.toString() });
   }
 }
 
@@ -157,9 +161,9 @@ export class ClaimList {
     return `<div class="course-claims">${lines.join("")}</div>`;
   }
 
-  /** What the Deno Jupyter kernel shows for this value. */
-  [Symbol.for("Jupyter.display")](): { "text/html": string; "text/plain": string } {
-    return { "text/html": this.toHtml(), "text/plain": this.toString() };
+  /** What the Deno Jupyter kernel shows for this value (see `displayWhenFlushed`). */
+  [Symbol.for("Jupyter.display")](): DisplayBundle | Promise<DisplayBundle> {
+    return displayWhenFlushed({ "text/html": this.toHtml(), "text/plain": this.toString() });
   }
 }
 

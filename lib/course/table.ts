@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { displayWhenFlushed } from "../viz/jupyter.ts";
 import { formatValue } from "./format.ts";
 
 /** Options of {@link table}. */
@@ -108,9 +109,11 @@ export class Table {
       `</tbody></table>${more}</div>`;
   }
 
-  /** What the Deno Jupyter kernel shows for this value. */
-  [Symbol.for("Jupyter.display")](): { "text/html": string; "text/plain": string } {
-    return { "text/html": this.toHtml(), "text/plain": this.toString() };
+  /** What the Deno Jupyter kernel shows for this value (see `displayWhenFlushed`). */
+  [Symbol.for("Jupyter.display")]():
+    | { "text/html": string; "text/plain": string }
+    | Promise<{ "text/html": string; "text/plain": string }> {
+    return displayWhenFlushed({ "text/html": this.toHtml(), "text/plain": this.toString() });
   }
 }
 

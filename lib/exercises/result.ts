@@ -7,6 +7,7 @@
  * @module
  */
 import type { Row } from "../experiments/experiment.ts";
+import { displayWhenFlushed } from "../viz/jupyter.ts";
 
 /** What a check found. */
 export interface ExerciseResultInit {
@@ -74,9 +75,14 @@ export class ExerciseResult {
       `</div>`;
   }
 
-  /** What the Deno Jupyter kernel shows for this value: the HTML box and the plain text. */
-  [Symbol.for("Jupyter.display")](): { "text/html": string; "text/plain": string } {
-    return { "text/html": this.toHtml(), "text/plain": this.toString() };
+  /**
+   * What the Deno Jupyter kernel shows for this value: the HTML box and the plain text
+   * (see `displayWhenFlushed`).
+   */
+  [Symbol.for("Jupyter.display")]():
+    | { "text/html": string; "text/plain": string }
+    | Promise<{ "text/html": string; "text/plain": string }> {
+    return displayWhenFlushed({ "text/html": this.toHtml(), "text/plain": this.toString() });
   }
 }
 

@@ -1,9 +1,7 @@
 /**
- * The 102 Jepsen etcd register histories that sit beside this repository, in
- * `../shared/data/jepsen-etcd` (or the folder named by the `JEPSEN_ETCD_DIR` environment
- * variable), with the verdicts Porcupine's tests assert. They are reference data from
- * elsewhere: never copied into the repository, and optional: every caller copes with
- * their absence.
+ * The 102 Jepsen etcd register histories in the repository's `data/jepsen-etcd`, with the
+ * verdicts Porcupine's tests assert (see that folder's README for where they come from
+ * and their licence).
  *
  * @module
  */
@@ -21,49 +19,42 @@ export interface JepsenEtcdHistory {
 }
 
 /**
- * The folder of the Jepsen etcd histories: `candidate` when given, else `JEPSEN_ETCD_DIR`
- * when set, else `../shared/data/jepsen-etcd` beside the repository (resolved from this
- * module's own location, so it works from any working directory: a notebook, a test, a
- * copy of the notebooks that links `lib/`). Undefined when that folder holds no
- * `verdicts.json`.
+ * The repository's `data/jepsen-etcd` folder, resolved from this module's own location so
+ * it works from any working directory (a notebook, a test, a tool).
  */
-export function jepsenEtcdDir(candidate?: string): string | undefined {
-  try {
-    const dir = candidate ?? Deno.env.get("JEPSEN_ETCD_DIR") ?? besideRepository();
-    return Deno.statSync(`${dir}/verdicts.json`).isFile ? dir : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `../shared/data/jepsen-etcd` seen from the repository's root. */
-function besideRepository(): string {
+export function jepsenEtcdDir(): string {
   // Through the real path: a copy of the notebooks may reach lib/ through a symlink, and
   // module URLs keep the link's path.
   const historyDir = Deno.realPathSync(new URL(".", import.meta.url));
-  return `${historyDir}/../../../shared/data/jepsen-etcd`;
+  return `${historyDir}/../../data/jepsen-etcd`;
 }
 
 /**
- * Every Jepsen etcd history in `folder` (default: {@link jepsenEtcdDir}) with its
- * verdict, sorted by name, or undefined when the folder is absent.
+ * Every Jepsen etcd history in `folder` (default: {@link jepsenEtcdDir}) with its verdict
+ * from the folder's `verdicts.json`, sorted by name.
  *
+ * @throws {Error} naming the folder when it or one of its files cannot be read.
  * @example
  * ```ts
  * const etcd = await loadJepsenEtcd();
- * if (etcd !== undefined) console.log(`${etcd.length} histories`);
+ * etcd.length; // 102
  * ```
  */
-export async function loadJepsenEtcd(folder?: string): Promise<JepsenEtcdHistory[] | undefined> {
-  const dir = jepsenEtcdDir(folder);
-  if (dir === undefined) return undefined;
-  const verdicts: Record<string, boolean> = JSON.parse(
-    await Deno.readTextFile(`${dir}/verdicts.json`),
-  );
+export async function loadJepsenEtcd(folder?: string): Promise<JepsenEtcdHistory[]> {
+  const dir = folder ?? jepsenEtcdDir();
+  const read = async (file: string) => {
+    try {
+      return await Deno.readTextFile(`${dir}/${file}`);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`Cannot load the Jepsen etcd histories: ${why}`, { cause: error });
+    }
+  };
+  const verdicts: Record<string, boolean> = JSON.parse(await read("verdicts.json"));
   const names = Object.keys(verdicts).sort();
   return await Promise.all(names.map(async (name) => ({
     name,
-    history: historyFromJson(await Deno.readTextFile(`${dir}/${name}.json`)),
+    history: historyFromJson(await read(`${name}.json`)),
     linearizable: verdicts[name] === true,
   })));
 }

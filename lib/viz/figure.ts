@@ -7,6 +7,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { type DomElement, plotDocument } from "./dom.ts";
+import { displayWhenFlushed, kernelTurn } from "./jupyter.ts";
 
 /** The MIME bundle a {@link Figure} hands to Jupyter. */
 export interface FigureBundle {
@@ -74,9 +75,12 @@ export class Figure {
     return { "text/html": this.html, "text/plain": describeFigure(this.#element) };
   }
 
-  /** What Jupyter shows when the figure is a cell's value: {@link Figure.bundle}. */
-  [Symbol.for("Jupyter.display")](): FigureBundle {
-    return this.bundle();
+  /**
+   * What Jupyter shows when the figure is a cell's value: {@link Figure.bundle}, handed
+   * over once the kernel has sent what the cell queued (see `displayWhenFlushed`).
+   */
+  [Symbol.for("Jupyter.display")](): FigureBundle | Promise<FigureBundle> {
+    return displayWhenFlushed(this.bundle());
   }
 }
 
@@ -166,18 +170,24 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  * ```
  */
 export async function show(item: Showable): Promise<string> {
-  const bundle = displayBundle(item);
+  const bundle = await displayBundle(item);
   const jupyter = jupyterNamespace();
-  if (jupyter !== undefined) await jupyter.display(bundle, { raw: true });
+  if (jupyter !== undefined) {
+    await jupyter.display(bundle, { raw: true });
+    // The display is queued, not sent: one turn of the loop sends it with this cell.
+    await kernelTurn();
+  }
   return bundle["text/html"] ?? bundle["text/plain"] ?? "";
 }
 
 /** The MIME bundle `show` sends for `item`. */
-function displayBundle(item: Showable): Record<string, string> {
+function displayBundle(item: Showable): Record<string, string> | Promise<Record<string, string>> {
   if (item instanceof Figure) return item.bundle();
   if (typeof item === "string") return { "text/html": item, "text/plain": "Figure" };
   const display = (item as Record<symbol, unknown>)[JUPYTER_DISPLAY];
-  if (typeof display === "function") return display.call(item) as Record<string, string>;
+  if (typeof display === "function") {
+    return display.call(item) as Record<string, string> | Promise<Record<string, string>>;
+  }
   const html = (item as { html?: unknown }).html;
   if (typeof html === "string") return { "text/html": html, "text/plain": "Figure" };
   throw new TypeError(

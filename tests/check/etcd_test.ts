@@ -1,6 +1,6 @@
 /**
- * The 102 Jepsen etcd histories of ../shared/data/jepsen-etcd (or JEPSEN_ETCD_DIR): every
- * verdict must match the one Porcupine's test suite asserts. Skipped when the data is absent.
+ * The 102 Jepsen etcd histories of data/jepsen-etcd: every verdict must match the one
+ * Porcupine's test suite asserts.
  */
 import assert from "node:assert/strict";
 import { checkLinearizable, describeResult } from "../../lib/check/mod.ts";
@@ -10,10 +10,7 @@ import { etcdDataDir } from "./helpers.ts";
 const dir = etcdDataDir();
 
 Deno.test({
-  name: dir === undefined
-    ? "checkLinearizable matches the 102 Jepsen etcd verdicts (skipped: no ../shared/data/jepsen-etcd)"
-    : "checkLinearizable matches the 102 Jepsen etcd verdicts",
-  ignore: dir === undefined,
+  name: "checkLinearizable matches the 102 Jepsen etcd verdicts",
   fn: async () => {
     const verdicts: Record<string, boolean> = JSON.parse(
       await Deno.readTextFile(`${dir}/verdicts.json`),

@@ -245,5 +245,5 @@ function buildHistory(
   return history;
 }
 
-/** The folder of the Jepsen etcd histories, or undefined when it is absent. */
+/** The repository's folder of the Jepsen etcd histories. */
 export const etcdDataDir = jepsenEtcdDir;
