@@ -107,7 +107,7 @@ export interface Signer {
 /** Checks signatures made with any node's key. */
 export interface Verifier {
   /** Whether `value.sig` is a valid signature by `value.sig.by` over the rest of `value`. */
-  verify(value: Partial<Signed> & object): boolean;
+  verify(value: object): boolean;
 }
 
 /**
@@ -162,7 +162,7 @@ export class KeyRing {
         // A sent message is frozen: check it once, however many replicas receive it.
         const known = Object.isFrozen(value) ? this.#verified.get(value) : undefined;
         if (known !== undefined) return known;
-        const sig = value.sig;
+        const sig = (value as Partial<Signed>).sig;
         let valid = false;
         if (sig !== undefined && typeof sig === "object") {
           const key = this.#keys.get(sig.by);

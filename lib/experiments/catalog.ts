@@ -17,6 +17,7 @@ import { partialFailure } from "./partial_failure.ts";
 import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
+import { pbft } from "./pbft.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
 import { overload } from "../resilience/overload.ts";
@@ -38,6 +39,7 @@ export const experiments: readonly AnyExperiment[] = [
   lwwSkew,
   raftFailover,
   raftKv,
+  pbft,
   backoff,
   overload,
   dependencyFailure,

@@ -19,5 +19,6 @@ export * from "./ping_rtt.ts";
 export * from "./progress.ts";
 export * from "./raft_failover.ts";
 export * from "./raft_kv.ts";
+export * from "./pbft.ts";
 export * from "./sweep.ts";
 export * from "./trial_experiment.ts";
