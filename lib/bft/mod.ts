@@ -16,3 +16,4 @@ export * from "./messages.ts";
 export * from "./replica.ts";
 export * from "./signatures.ts";
 export * from "./trial.ts";
+export * from "./compare.ts";
