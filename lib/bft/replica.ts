@@ -64,6 +64,21 @@ export interface PbftObserver {
   enteredView?(replica: NodeId, view: number): void;
 }
 
+/** What a prepared predicate is given: one slot's pre-prepare and every prepare it holds. */
+export interface PreparedInput {
+  /** The pre-prepare accepted for the slot, if any. */
+  readonly prePrepare: PrePrepare | undefined;
+  /** Every prepare received for the slot's view and number, one per sender, any digest. */
+  readonly prepares: readonly Prepare[];
+  /** Byzantine replicas tolerated: ⌊(n − 1) / 3⌋. */
+  readonly f: number;
+  /** The primary of the slot's view. */
+  readonly primary: NodeId;
+}
+
+/** A replacement for the paper's `prepared` predicate (to try one's own). */
+export type PreparedRule = (input: PreparedInput) => boolean;
+
 /** Options of a {@link PbftReplica}. */
 export interface PbftReplicaOptions {
   /** Every replica, in order: replica i is the primary of views i, i + n, ... */
@@ -82,6 +97,8 @@ export interface PbftReplicaOptions {
   readonly viewChangeTimeoutMs?: number;
   /** Watches executions. */
   readonly observer?: PbftObserver;
+  /** The prepared predicate. Default {@link isPrepared} with 2f (or f, for quorums of f + 1). */
+  readonly prepared?: PreparedRule;
 }
 
 /** The largest number of Byzantine replicas n replicas tolerate: ⌊(n − 1) / 3⌋. */
@@ -144,6 +161,7 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   readonly #newViewRule: NewViewRule;
   readonly #timeoutMs: number;
   readonly #observer: PbftObserver | undefined;
+  readonly #preparedRule: PreparedRule | undefined;
   /** Matching commits needed (2f + 1), and matching prepares (2f). */
   readonly #quorum: number;
   #nextSeq = 0;
@@ -172,6 +190,7 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
     this.#newViewRule = options.newViewRule ?? "prepared";
     this.#timeoutMs = options.viewChangeTimeoutMs ?? 150;
     this.#observer = options.observer;
+    this.#preparedRule = options.prepared;
     this.#quorum = (options.quorum ?? "2f+1") === "2f+1" ? 2 * this.f + 1 : this.f + 1;
     if (!options.replicas.includes(ctx.id)) {
       throw new RangeError(`Cannot start replica ${ctx.id}: it is not among the replicas`);
@@ -401,8 +420,13 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
     const slot = this.#slot(view, seq);
     const prePrepare = slot.prePrepare;
     if (prePrepare === undefined) return;
-    const matching = [...slot.prepares.values()].filter((p) => p.digest === prePrepare.digest);
-    if (!isPrepared(prePrepare, matching, this.#quorum - 1, this.primaryOf(view))) return;
+    const all = [...slot.prepares.values()];
+    const primary = this.primaryOf(view);
+    const prepared = this.#preparedRule === undefined
+      ? isPrepared(prePrepare, all, this.#quorum - 1, primary)
+      : this.#preparedRule({ prePrepare, prepares: all, f: this.f, primary });
+    if (!prepared) return;
+    const matching = all.filter((p) => p.digest === prePrepare.digest && p.from !== primary);
     if (!slot.sentCommit) {
       slot.sentCommit = true;
       const held = this.#prepared.get(seq);
@@ -525,7 +549,7 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   // ---- view change (§4.4) -----------------------------------------------------------
 
   #startViewChange(view: number): void {
-    if (view < this.view || (view === this.view && this.inViewChange)) return;
+    if (view <= this.view) return;
     this.view = view;
     this.inViewChange = true;
     this.#attempts++;
@@ -568,7 +592,7 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
     // f + 1 replicas want a later view: at least one is correct, so join (§4.5.2).
     const wanting = new Map<NodeId, number>();
     for (const [view, senders] of this.#viewChanges) {
-      if (view <= this.view && (view < this.view || this.inViewChange)) continue;
+      if (view <= this.view) continue;
       for (const from of senders.keys()) {
         wanting.set(from, Math.min(wanting.get(from) ?? Infinity, view));
       }

@@ -39,7 +39,7 @@ import {
 import { BYZANTINE_BEHAVIORS, ByzantineReplica, Collusion } from "./byzantine.ts";
 import { PbftClient, type PbftClientTimer } from "./client.ts";
 import type { PbftMessage } from "./messages.ts";
-import { faultsTolerated, PbftReplica, type PbftTimer } from "./replica.ts";
+import { faultsTolerated, PbftReplica, type PbftTimer, type PreparedRule } from "./replica.ts";
 import { KeyRing } from "./signatures.ts";
 
 /**
@@ -193,133 +193,147 @@ export const PBFT_INVARIANTS: readonly Invariant<PbftSystem>[] = [
   }, { everyMs: 10 }),
 ];
 
+/** Options of {@link pbftTrialWith}: plug-ins that are not parameters. */
+export interface PbftTrialOptions {
+  /** The correct replicas' prepared predicate. Default the paper's (`isPrepared`). */
+  readonly prepared?: PreparedRule;
+}
+
 /** The PBFT trial; see the module doc. */
-export const pbftTrial: Trial<typeof PbftParamsSchema, PbftSystem, PbftRow> = defineTrial({
-  name: "pbft",
-  params: PbftParamsSchema,
-  build: ({ params, seed, record, replay }): PbftSystem => {
-    const simulation = new Simulation<PbftMessage>({
-      seed,
-      record,
-      replay,
-      network: { latency: params.latency, lossProbability: params.lossProbability },
-    });
-    const replicas = Array.from({ length: params.n }, (_, i) => `r${i}`);
-    const byzantine = new Set(replicas.slice(0, params.byzantine));
-    const clients = Array.from({ length: params.clients }, (_, i) => `c${i + 1}`);
-    const ring = new KeyRing([...replicas, ...clients, "probe"], new Random(seed).child("keys"));
-    const collusion = new Collusion();
-    const system: PbftSystem = {
-      simulation,
-      replicas,
-      byzantine,
-      clients,
-      f: faultsTolerated(params.n),
-      decided: new Map(),
-      disagreement: undefined,
-      answers: new Map(),
-    };
-    const observer = {
-      executed: (
-        replica: NodeId,
-        seq: number,
-        digest: string,
-        request: { client: NodeId; timestamp: number } | null,
-        result: number | null,
-      ) => {
-        if (byzantine.has(replica)) return;
-        const first = system.decided.get(seq);
-        if (first === undefined) {
-          system.decided.set(seq, { digest, replica });
-        } else if (first.digest !== digest && system.disagreement === undefined) {
-          system.disagreement = `${first.replica} executed ${first.digest} at sequence number ` +
-            `${seq} but ${replica} executed ${digest}`;
-        }
-        if (request !== null && result !== null) {
-          system.answers.set(`${request.client}:${request.timestamp}`, result);
-        }
-      },
-    };
-    const replicaOptions = {
-      replicas,
-      verifier: ring.verifier,
-      quorum: params.variant === "f+1-quorum" ? "f+1" as const : "2f+1" as const,
-      verifySignatures: params.variant !== "skip-verify",
-      newViewRule: params.variant === "ignore-prepared"
-        ? "ignore-prepared" as const
-        : "prepared" as const,
-      viewChangeTimeoutMs: params.viewChangeTimeoutMs,
-      observer,
-    };
-    simulation.addNodes<PbftTimer>(replicas, (ctx) => {
-      const options = { ...replicaOptions, signer: ring.signer(ctx.id) };
-      return byzantine.has(ctx.id)
-        ? new ByzantineReplica(ctx, { ...options, behavior: params.behavior, collusion })
-        : new PbftReplica(ctx, options);
-    });
-    simulation.addNodes<PbftClientTimer>(clients, (ctx) =>
-      new PbftClient(ctx, {
+export const pbftTrial: Trial<typeof PbftParamsSchema, PbftSystem, PbftRow> = pbftTrialWith();
+
+/** The PBFT trial with plug-ins (a prepared predicate of one's own). */
+export function pbftTrialWith(
+  options: PbftTrialOptions = {},
+): Trial<typeof PbftParamsSchema, PbftSystem, PbftRow> {
+  return defineTrial({
+    name: "pbft",
+    params: PbftParamsSchema,
+    build: ({ params, seed, record, replay }): PbftSystem => {
+      const simulation = new Simulation<PbftMessage>({
+        seed,
+        record,
+        replay,
+        network: { latency: params.latency, lossProbability: params.lossProbability },
+      });
+      const replicas = Array.from({ length: params.n }, (_, i) => `r${i}`);
+      const byzantine = new Set(replicas.slice(0, params.byzantine));
+      const clients = Array.from({ length: params.clients }, (_, i) => `c${i + 1}`);
+      const ring = new KeyRing([...replicas, ...clients, "probe"], new Random(seed).child("keys"));
+      const collusion = new Collusion();
+      const system: PbftSystem = {
+        simulation,
         replicas,
-        signer: ring.signer(ctx.id),
-        verifier: ring.verifier,
-        requests: params.requestsPerClient,
-        thinkMs: params.thinkMs,
-        retryMs: params.clientRetryMs,
-        accept: params.variant === "client-first-reply" ? "first" : "f+1",
-      }));
-    simulation.addNode<PbftClientTimer>("probe", (ctx) =>
-      new PbftClient(ctx, {
+        byzantine,
+        clients,
+        f: faultsTolerated(params.n),
+        decided: new Map(),
+        disagreement: undefined,
+        answers: new Map(),
+      };
+      const observer = {
+        executed: (
+          replica: NodeId,
+          seq: number,
+          digest: string,
+          request: { client: NodeId; timestamp: number } | null,
+          result: number | null,
+        ) => {
+          if (byzantine.has(replica)) return;
+          const first = system.decided.get(seq);
+          if (first === undefined) {
+            system.decided.set(seq, { digest, replica });
+          } else if (first.digest !== digest && system.disagreement === undefined) {
+            system.disagreement = `${first.replica} executed ${first.digest} at sequence number ` +
+              `${seq} but ${replica} executed ${digest}`;
+          }
+          if (request !== null && result !== null) {
+            system.answers.set(`${request.client}:${request.timestamp}`, result);
+          }
+        },
+      };
+      const replicaOptions = {
         replicas,
-        signer: ring.signer(ctx.id),
         verifier: ring.verifier,
-        requests: 2,
-        thinkMs: params.thinkMs,
-        retryMs: params.clientRetryMs,
-        accept: params.variant === "client-first-reply" ? "first" : "f+1",
-        manual: true,
-      }));
-    clients.push("probe");
-    return system;
-  },
-  nemesis: (system, { params }) => nemesisFromParams(params, system.replicas),
-  invariants: PBFT_INVARIANTS,
-  liveness: {
-    name: "every client's requests complete after the faults end",
-    withinMs: (params) => params.livenessBoundMs,
-    start: (system) => system.simulation.node<PbftClient>("probe")!.begin(),
-    holds: (system) => system.clients.every((id) => system.simulation.node<PbftClient>(id)!.done),
-    explain: (system) => {
-      const views = correctReplicas(system).map((r) => `${r.view}${r.inViewChange ? "*" : ""}`);
-      return `correct replicas' views ${views.join(", ")}`;
+        quorum: params.variant === "f+1-quorum" ? "f+1" as const : "2f+1" as const,
+        verifySignatures: params.variant !== "skip-verify",
+        newViewRule: params.variant === "ignore-prepared"
+          ? "ignore-prepared" as const
+          : "prepared" as const,
+        viewChangeTimeoutMs: params.viewChangeTimeoutMs,
+        observer,
+        ...(options.prepared === undefined ? {} : { prepared: options.prepared }),
+      };
+      simulation.addNodes<PbftTimer>(replicas, (ctx) => {
+        const options = { ...replicaOptions, signer: ring.signer(ctx.id) };
+        return byzantine.has(ctx.id)
+          ? new ByzantineReplica(ctx, { ...options, behavior: params.behavior, collusion })
+          : new PbftReplica(ctx, options);
+      });
+      simulation.addNodes<PbftClientTimer>(clients, (ctx) =>
+        new PbftClient(ctx, {
+          replicas,
+          signer: ring.signer(ctx.id),
+          verifier: ring.verifier,
+          requests: params.requestsPerClient,
+          thinkMs: params.thinkMs,
+          retryMs: params.clientRetryMs,
+          accept: params.variant === "client-first-reply" ? "first" : "f+1",
+        }));
+      simulation.addNode<PbftClientTimer>("probe", (ctx) =>
+        new PbftClient(ctx, {
+          replicas,
+          signer: ring.signer(ctx.id),
+          verifier: ring.verifier,
+          requests: 2,
+          thinkMs: params.thinkMs,
+          retryMs: params.clientRetryMs,
+          accept: params.variant === "client-first-reply" ? "first" : "f+1",
+          manual: true,
+        }));
+      clients.push("probe");
+      return system;
     },
-  },
-  untilMs: (params) => params.faultsUntilMs,
-  row: ({ params, system, failure }): PbftRow => {
-    const accepted = system.clients.flatMap((id) =>
-      system.simulation.node<PbftClient>(id)!.accepted
-    );
-    const messages = system.simulation.stats.sends;
-    return {
-      n: params.n,
-      byzantine: params.byzantine,
-      f: system.f,
-      behavior: params.behavior,
-      variant: params.variant,
-      agreement: failure?.invariant !== AGREEMENT,
-      clientsSafe: failure?.invariant !== CLIENT_QUORUM && failure?.invariant !== CLIENT_RESULTS,
-      live: failure === undefined ? true : failure.kind === "liveness" ? false : null,
-      requests: accepted.length,
-      messages,
-      messagesPerRequest: accepted.length === 0 ? null : messages / accepted.length,
-      meanLatencyMs: accepted.length === 0
-        ? null
-        : accepted.reduce((sum, a) => sum + a.acceptedMs - a.sentMs, 0) / accepted.length,
-      view: Math.max(0, ...correctReplicas(system).map((r) => r.view)),
-      failure: failure?.kind ?? null,
-      invariant: failure?.invariant ?? null,
-    };
-  },
-});
+    nemesis: (system, { params }) => nemesisFromParams(params, system.replicas),
+    invariants: PBFT_INVARIANTS,
+    liveness: {
+      name: "every client's requests complete after the faults end",
+      withinMs: (params) => params.livenessBoundMs,
+      start: (system) => system.simulation.node<PbftClient>("probe")!.begin(),
+      holds: (system) => system.clients.every((id) => system.simulation.node<PbftClient>(id)!.done),
+      explain: (system) => {
+        const views = correctReplicas(system).map((r) => `${r.view}${r.inViewChange ? "*" : ""}`);
+        return `correct replicas' views ${views.join(", ")}`;
+      },
+    },
+    untilMs: (params) => params.faultsUntilMs,
+    row: ({ params, system, failure }): PbftRow => {
+      const accepted = system.clients.flatMap((id) =>
+        system.simulation.node<PbftClient>(id)!.accepted
+      );
+      const messages = system.simulation.stats.sends;
+      return {
+        n: params.n,
+        byzantine: params.byzantine,
+        f: system.f,
+        behavior: params.behavior,
+        variant: params.variant,
+        agreement: failure?.invariant !== AGREEMENT,
+        clientsSafe: failure?.invariant !== CLIENT_QUORUM && failure?.invariant !== CLIENT_RESULTS,
+        live: failure === undefined ? true : failure.kind === "liveness" ? false : null,
+        requests: accepted.length,
+        messages,
+        messagesPerRequest: accepted.length === 0 ? null : messages / accepted.length,
+        meanLatencyMs: accepted.length === 0
+          ? null
+          : accepted.reduce((sum, a) => sum + a.acceptedMs - a.sentMs, 0) / accepted.length,
+        view: Math.max(0, ...correctReplicas(system).map((r) => r.view)),
+        failure: failure?.kind ?? null,
+        invariant: failure?.invariant ?? null,
+      };
+    },
+  });
+}
 
 /** The correct replicas of a system. */
 export function correctReplicas(system: PbftSystem): PbftReplica[] {
