@@ -35,7 +35,10 @@ import {
 } from "./messages.ts";
 import type { Signed, Signer, Verifier } from "./signatures.ts";
 
-/** How many replicas a quorum needs: the paper's 2f + 1, or a broken f + 1. */
+/**
+ * How many replicas a quorum needs: the paper's 2f + 1 (for n = 3f + 1; in general
+ * ⌈(n + f + 1) / 2⌉, so that two quorums share f + 1 replicas), or a broken f + 1.
+ */
 export type QuorumRule = "2f+1" | "f+1";
 
 /** What a new primary does with the prepared certificates in VIEW-CHANGE messages. */
@@ -162,7 +165,7 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   readonly #timeoutMs: number;
   readonly #observer: PbftObserver | undefined;
   readonly #preparedRule: PreparedRule | undefined;
-  /** Matching commits needed (2f + 1), and matching prepares (2f). */
+  /** Matching commits needed (2f + 1 when n = 3f + 1); matching prepares are one fewer. */
   readonly #quorum: number;
   #nextSeq = 0;
   readonly #slots = new Map<string, Slot>();
@@ -191,7 +194,11 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
     this.#timeoutMs = options.viewChangeTimeoutMs ?? 150;
     this.#observer = options.observer;
     this.#preparedRule = options.prepared;
-    this.#quorum = (options.quorum ?? "2f+1") === "2f+1" ? 2 * this.f + 1 : this.f + 1;
+    // 2f + 1 when n = 3f + 1. With more replicas than that, 2f + 1 is too small: two
+    // quorums of ⌈(n + f + 1) / 2⌉ still share f + 1 replicas, one of them correct.
+    this.#quorum = (options.quorum ?? "2f+1") === "2f+1"
+      ? Math.ceil((this.n + this.f + 1) / 2)
+      : this.f + 1;
     if (!options.replicas.includes(ctx.id)) {
       throw new RangeError(`Cannot start replica ${ctx.id}: it is not among the replicas`);
     }
