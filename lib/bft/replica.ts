@@ -204,6 +204,11 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
     }
   }
 
+  /** This replica's id. */
+  get id(): NodeId {
+    return this.#ctx.id;
+  }
+
   /** The primary of `view`: replica view mod n. */
   primaryOf(view: number): NodeId {
     return this.#replicas[view % this.n]!;
