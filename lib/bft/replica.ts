@@ -177,6 +177,8 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   readonly #viewChanges = new Map<number, Map<NodeId, ViewChange>>();
   readonly #newViews = new Map<number, NewView>();
   readonly #seenRequests = new Set<string>();
+  /** Normal-case messages of a view not entered yet (they may overtake its NEW-VIEW). */
+  #early: (PrePrepare | Prepare | Commit)[] = [];
   #requestTimer: TimerId | undefined;
   #viewTimer: TimerId | undefined;
   #attempts = 0;
@@ -368,8 +370,16 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
     }
   }
 
+  /** Keeps a message of a later view (or of the view being changed to) for later. */
+  #holdEarly(message: PrePrepare | Prepare | Commit): boolean {
+    const early = message.view > this.view || (message.view === this.view && this.inViewChange);
+    if (early && this.#early.length < MAX_EARLY_MESSAGES) this.#early.push(message);
+    return early;
+  }
+
   #onPrePrepare(message: PrePrepare): void {
     if (message.from !== this.primaryOf(message.view)) return;
+    if (this.#holdEarly(message)) return;
     if (message.view !== this.view || this.inViewChange || message.seq < 1) return;
     // In the normal case a pre-prepare carries a client's signed request.
     if (message.request === null || !this.#valid(message.request)) return;
@@ -414,6 +424,7 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   }
 
   #onPrepare(message: Prepare): void {
+    if (this.#holdEarly(message)) return;
     if (message.view !== this.view || message.from === this.primaryOf(message.view)) return;
     const slot = this.#slot(message.view, message.seq);
     if (!slot.prepares.has(message.from)) slot.prepares.set(message.from, message);
@@ -421,6 +432,7 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   }
 
   #onCommit(message: Commit): void {
+    if (this.#holdEarly(message)) return;
     if (message.view !== this.view) return;
     const slot = this.#slot(message.view, message.seq);
     if (!slot.commits.has(message.from)) slot.commits.set(message.from, message);
@@ -707,9 +719,16 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
         if (!this.#assigned.has(digest) && this.#pending.has(digest)) this.#propose(request);
       }
     }
+    // Messages of this view that arrived before its NEW-VIEW.
+    const early = this.#early;
+    this.#early = early.filter((m) => m.view > this.view);
+    for (const m of early) if (m.view === this.view) this.onMessage(m.from, m);
     this.#rearmRequestTimer();
   }
 }
+
+/** Most messages of views not yet entered that a replica keeps. */
+const MAX_EARLY_MESSAGES = 1000;
 
 /**
  * The O set of NEW-VIEW (§4.4), without signatures: for every sequence number up to the
