@@ -179,6 +179,10 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   readonly #seenRequests = new Set<string>();
   /** Normal-case messages of a view not entered yet (they may overtake its NEW-VIEW). */
   #early: (PrePrepare | Prepare | Commit)[] = [];
+  /** Peers that said they are behind, and how far they had executed (answered once). */
+  readonly #behind = new Map<NodeId, number>();
+  /** The sequence number this replica last asked to catch up at. */
+  #askedAt = 0;
   #requestTimer: TimerId | undefined;
   #viewTimer: TimerId | undefined;
   #attempts = 0;
@@ -437,6 +441,23 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
     const slot = this.#slot(message.view, message.seq);
     if (!slot.commits.has(message.from)) slot.commits.set(message.from, message);
     this.#progress(message.view, message.seq);
+    // f + 1 replicas, so at least one correct, prepared a request here that this replica
+    // has not (an equivocating primary sent it another one): it asks, once, to be sent the
+    // committed certificate when there is one.
+    const next = this.lastExecuted + 1;
+    if (message.seq === next && !this.#committed.has(next) && this.#askedAt < next) {
+      const matching = [...slot.commits.values()].filter((c) => c.digest === message.digest);
+      if (matching.length >= this.f + 1 && slot.prePrepare?.digest !== message.digest) {
+        this.#askedAt = next;
+        this.#broadcast(
+          this.#sign({
+            type: "Status",
+            lastExecuted: this.lastExecuted,
+            from: this.#ctx.id,
+          }) as Status,
+        );
+      }
+    }
   }
 
   /** Prepared → send COMMIT; committed-local → execute what can be executed. */
@@ -488,6 +509,11 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
       from: this.#ctx.id,
       sig: { by: this.#ctx.id, mac: "" },
     });
+    for (const [peer, executed] of this.#behind) {
+      if (executed + 1 !== seq) continue;
+      this.#behind.delete(peer);
+      this.#sendCommitted(peer, executed);
+    }
     this.#execute();
   }
 
@@ -543,10 +569,19 @@ export class PbftReplica implements Node<PbftMessage, PbftTimer> {
   // ---- catching up ------------------------------------------------------------------
 
   #onStatus(message: Status): void {
-    for (let seq = message.lastExecuted + 1; seq <= message.lastExecuted + 16; seq++) {
+    if (!this.#committed.has(message.lastExecuted + 1)) {
+      // Not committed here yet either: answer when it is.
+      this.#behind.set(message.from, message.lastExecuted);
+      return;
+    }
+    this.#sendCommitted(message.from, message.lastExecuted);
+  }
+
+  #sendCommitted(to: NodeId, lastExecuted: number): void {
+    for (let seq = lastExecuted + 1; seq <= lastExecuted + 16; seq++) {
       const committed = this.#committed.get(seq);
       if (committed === undefined) break;
-      this.#ctx.send(message.from, this.#sign({ ...committed, from: this.#ctx.id }) as Committed);
+      this.#ctx.send(to, this.#sign({ ...committed, from: this.#ctx.id }) as Committed);
     }
   }
 
