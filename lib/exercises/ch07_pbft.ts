@@ -127,8 +127,8 @@ export interface PreparedCheckOptions {
 }
 
 /** The reference answer: the paper's predicate with 2f matching prepares. */
-export const referencePrepared: PreparedRule = ({ prePrepare, prepares, f, primary }) =>
-  isPrepared(prePrepare, prepares, 2 * f, primary);
+export const referencePrepared: PreparedRule = (input: PreparedInput): boolean =>
+  isPrepared(input.prePrepare, input.prepares, 2 * input.f, input.primary);
 
 const REPLICAS = ["r0", "r1", "r2", "r3", "r4", "r5", "r6"];
 
