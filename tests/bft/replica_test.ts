@@ -337,3 +337,16 @@ Deno.test("§4.1 a client without a result resends its request to every replica"
   c.ctx.fire(c.node, "retry");
   assert.deepEqual(c.ctx.take().map((s) => s.to), replicas);
 });
+
+Deno.test("§4.2 replayed messages do not execute a request twice, nor at a second number", () => {
+  const r1 = replica("r1");
+  const req = request(1, 5);
+  commitAt(r1, 1, req);
+  // The same signed messages again, and the same request replayed at number 2.
+  commitAt(r1, 1, req);
+  commitAt(r1, 2, req);
+  assert.equal(r1.node.lastExecuted, 2);
+  assert.equal(r1.node.ledger.total, 5, "the request ran once");
+  const replies = r1.ctx.take().filter((s) => s.message.type === "Reply");
+  assert.equal(replies.length, 1);
+});
