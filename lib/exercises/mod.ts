@@ -16,3 +16,4 @@ export * from "./ch16_load_balancing.ts";
 export * from "./result.ts";
 export * from "./ch17_resilience.ts";
 export * from "./ch18_failure_detection.ts";
+export * from "./ch07_pbft.ts";

@@ -22,5 +22,6 @@ export * from "./paxos.ts";
 export * from "./paxos_duel.ts";
 export * from "./raft_kv.ts";
 export * from "./raft_vs_paxos.ts";
+export * from "./pbft.ts";
 export * from "./sweep.ts";
 export * from "./trial_experiment.ts";
