@@ -23,6 +23,7 @@ import { overload } from "../resilience/overload.ts";
 import { ringBalance } from "../partitioning/ring_balance.ts";
 import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
+import { leaseLock } from "../coordination/lease_lock_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -44,6 +45,7 @@ export const experiments: readonly AnyExperiment[] = [
   ringBalance,
   ballsIntoBins,
   loadBalancer,
+  leaseLock,
 ];
 
 /**
