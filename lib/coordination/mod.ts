@@ -19,3 +19,4 @@ export * from "./lease_lock_service.ts";
 export * from "./fenced_storage.ts";
 export * from "./lease_client.ts";
 export * from "./lease_lock_trial.ts";
+export * from "./snapshot.ts";

@@ -24,6 +24,7 @@ import { ringBalance } from "../partitioning/ring_balance.ts";
 import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
 import { leaseLock } from "../coordination/lease_lock_trial.ts";
+import { snapshotExperiment } from "../coordination/snapshot.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -46,6 +47,7 @@ export const experiments: readonly AnyExperiment[] = [
   ballsIntoBins,
   loadBalancer,
   leaseLock,
+  snapshotExperiment,
 ];
 
 /**
