@@ -20,3 +20,5 @@ export * from "./fenced_storage.ts";
 export * from "./lease_client.ts";
 export * from "./lease_lock_trial.ts";
 export * from "./snapshot.ts";
+export * from "./deadlock.ts";
+export * from "./wait_for_figure.ts";
