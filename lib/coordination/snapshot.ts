@@ -62,6 +62,43 @@ export interface BankOptions {
   readonly transfersUntilMs: number;
   /** A broken variant: record markers but keep no channel state. Default false. */
   readonly ignoreChannelState?: boolean;
+  /** What to do when a marker arrives. Default {@link chandyLamportMarkerRule}. */
+  readonly markerRule?: MarkerRule;
+}
+
+/** What a node knows when a marker arrives on one of its incoming channels. */
+export interface MarkerArrival {
+  /** Whether it has already recorded its own state. */
+  readonly recorded: boolean;
+  /** Money that arrived on this channel since it recorded its state (0 if it has not). */
+  readonly arrivedSinceRecording: number;
+}
+
+/** What a node does about a marker. */
+export interface MarkerDecision {
+  /** Record its own state now (and send markers on every outgoing channel). */
+  readonly recordState: boolean;
+  /** The state to record for the channel the marker came on: money in flight on it. */
+  readonly channelState: number;
+}
+
+/** The marker rule: a node's decision when a marker arrives on a channel. */
+export type MarkerRule = (arrival: MarkerArrival) => MarkerDecision;
+
+/**
+ * Chandy and Lamport's marker rule: a node that has not recorded records now and the
+ * channel is empty; one that has records the channel as what arrived on it since.
+ *
+ * @example
+ * ```ts
+ * chandyLamportMarkerRule({ recorded: false, arrivedSinceRecording: 0 }); // record, channel 0
+ * chandyLamportMarkerRule({ recorded: true, arrivedSinceRecording: 7 }); // channel holds 7
+ * ```
+ */
+export function chandyLamportMarkerRule(arrival: MarkerArrival): MarkerDecision {
+  return arrival.recorded
+    ? { recordState: false, channelState: arrival.arrivedSinceRecording }
+    : { recordState: true, channelState: 0 };
 }
 
 /** What one node recorded for a snapshot. */
@@ -146,20 +183,22 @@ export class BankNode implements Node<BankMessage, BankTimer> {
     }
     if (this.#options.algorithm !== "chandy-lamport") return;
     this.#markersIn++;
-    if (this.#recorded === undefined) {
-      this.#record(from);
-    } else {
-      const amount = this.#recording.get(from) ?? 0;
-      this.#recording.delete(from);
-      this.#channels[from] = this.#options.ignoreChannelState ? 0 : amount;
-    }
+    const rule = this.#options.markerRule ?? chandyLamportMarkerRule;
+    const decision = rule({
+      recorded: this.#recorded !== undefined,
+      arrivedSinceRecording: this.#recording.get(from) ?? 0,
+    });
+    if (decision.recordState && this.#recorded === undefined) this.#record();
+    // This channel is closed: nothing after its marker belongs to the snapshot.
+    this.#recording.delete(from);
+    this.#channels[from] = this.#options.ignoreChannelState ? 0 : decision.channelState;
     if (this.snapshot !== undefined) this.#ctx.log("snapshot part complete");
   }
 
   /** Sends a transfer, or records its state. */
   onTimer(timer: BankTimer): void {
     if (timer.type === "snapshot") {
-      if (this.#recorded === undefined) this.#record(undefined);
+      if (this.#recorded === undefined) this.#record();
       return;
     }
     if (this.#ctx.now() >= this.#options.transfersUntilMs) return;
@@ -176,15 +215,12 @@ export class BankNode implements Node<BankMessage, BankTimer> {
   }
 
   /** Records the local state; for Chandy-Lamport, sends markers and opens channels. */
-  #record(markerFrom: NodeId | undefined): void {
+  #record(): void {
     this.#recorded = this.#balance;
     this.#ctx.log(`recorded balance ${this.#balance}`, { balance: this.#balance });
     if (this.#options.algorithm !== "chandy-lamport") return;
-    for (const peer of this.#ctx.peers) {
-      // The channel the first marker came on is empty in the snapshot.
-      if (peer === markerFrom) this.#channels[peer] = 0;
-      else this.#recording.set(peer, 0);
-    }
+    // Every incoming channel is recorded from now until its marker arrives.
+    for (const peer of this.#ctx.peers) this.#recording.set(peer, 0);
     // Markers go out before any further transfer: nothing else runs in between.
     for (const peer of this.#ctx.peers) this.#ctx.send(peer, { type: "Marker" });
   }
@@ -222,11 +258,18 @@ export interface SnapshotSystem {
   readonly nodes: () => BankNode[];
 }
 
-/** Builds the banks; the snapshot starts at b1 (Chandy-Lamport) or everywhere (naive). */
+/**
+ * Builds the banks; the snapshot starts at b1 (Chandy-Lamport) or everywhere (naive).
+ * `markerRule` replaces the marker rule (for exercises).
+ */
 export function buildSnapshot(
   params: SnapshotParams,
   seed: number,
-  options: { readonly record?: boolean; readonly replay?: string } = {},
+  options: {
+    readonly record?: boolean;
+    readonly replay?: string;
+    readonly markerRule?: MarkerRule;
+  } = {},
 ): SnapshotSystem {
   const banks = Array.from({ length: params.banks }, (_, i) => `b${i + 1}`);
   const simulation = new Simulation<BankMessage>({
@@ -248,6 +291,7 @@ export function buildSnapshot(
       meanTransferGapMs: params.meanTransferGapMs,
       transfersUntilMs: params.runMs - 4 * params.meanLatencyMs,
       ignoreChannelState: params.ignoreChannelState,
+      ...(options.markerRule === undefined ? {} : { markerRule: options.markerRule }),
     }));
   return {
     simulation,
