@@ -192,7 +192,6 @@ export class BankNode implements Node<BankMessage, BankTimer> {
     // This channel is closed: nothing after its marker belongs to the snapshot.
     this.#recording.delete(from);
     this.#channels[from] = this.#options.ignoreChannelState ? 0 : decision.channelState;
-    if (this.snapshot !== undefined) this.#ctx.log("snapshot part complete");
   }
 
   /** Sends a transfer, or records its state. */
