@@ -22,3 +22,4 @@ export * from "./lease_lock_trial.ts";
 export * from "./snapshot.ts";
 export * from "./deadlock.ts";
 export * from "./wait_for_figure.ts";
+export * from "./deadlock_trial.ts";

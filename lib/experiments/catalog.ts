@@ -25,6 +25,7 @@ import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
 import { leaseLock } from "../coordination/lease_lock_trial.ts";
 import { snapshotExperiment } from "../coordination/snapshot.ts";
+import { deadlockExperiment } from "../coordination/deadlock_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -47,6 +48,7 @@ export const experiments: readonly AnyExperiment[] = [
   ballsIntoBins,
   loadBalancer,
   leaseLock,
+  deadlockExperiment,
   snapshotExperiment,
 ];
 
