@@ -5,7 +5,8 @@
  *   ({@link LeaseLockService}); a shared storage that checks fencing tokens
  *   ({@link FencedStorage}); the paused holder as a trial and the `lease-lock` experiment.
  * - Distributed deadlock: wait-for graphs, a coordinator's global detection, edge
- *   chasing with Chandy-Misra-Haas probes, victims, and phantom deadlocks.
+ *   chasing with Chandy-Misra-Haas probes, victims, and phantom deadlocks; edge chasing
+ *   as messages between transactions and lock sites (the `deadlock` trial and experiment).
  * - Chandy-Lamport snapshots of a money-transfer system, against a naive snapshot, and
  *   the `snapshot` experiment.
  *
