@@ -93,7 +93,8 @@ export interface FollowerProgress {
  * sim.runUntilTrue(() => servers.some((id) => sim.node<RaftNode>(id)?.role === "leader"));
  * ```
  */
-export class RaftNode<S extends StateMachine<never, unknown> = KvStore>
+// deno-lint-ignore no-explicit-any
+export class RaftNode<S extends StateMachine<any, unknown> = KvStore>
   implements Node<RaftMessage<CommandOf<S>, ResultOf<S>>, RaftTimer>, RaftServerView<CommandOf<S>> {
   readonly #ctx: NodeContext<RaftMessage<CommandOf<S>, ResultOf<S>>, RaftTimer>;
   readonly #options: RaftOptions<CommandOf<S>, ResultOf<S>>;
@@ -874,9 +875,11 @@ export class RaftNode<S extends StateMachine<never, unknown> = KvStore>
       waiting.client = from;
       return;
     }
+    // A machine that reads time from the log gets the leader's clock stamped in here.
+    const stamped = this.#sessions.machine.stamp?.(op, this.#ctx.now()) ?? op;
     const index = this.#appendLocal(freezeEntry({
       term: this.#currentTerm,
-      command: { kind: "command", clientId: message.clientId, seq: message.seq, op },
+      command: { kind: "command", clientId: message.clientId, seq: message.seq, op: stamped },
     }));
     this.#waiting.set(message.clientId, { seq: message.seq, client: from });
     for (const peer of this.#peers) {

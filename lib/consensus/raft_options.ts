@@ -290,7 +290,8 @@ export const RaftOptionsSchema = z.strictObject({
    * server incarnation (a restarted server rebuilds its state by applying its log
    * again). Its commands must be plain JSON values. Default: a fresh `KvStore`.
    */
-  stateMachine: z.custom<() => StateMachine<never, unknown>>(
+  // deno-lint-ignore no-explicit-any
+  stateMachine: z.custom<() => StateMachine<any, unknown>>(
     (value) => typeof value === "function",
     { error: "must be a function () => StateMachine" },
   ).optional(),

@@ -52,13 +52,22 @@ export interface StateMachine<Command, Result> {
    * through the log.
    */
   isReadOnly?(command: Command): boolean;
+  /**
+   * Called by a leader as it appends a client's command to the log, with the leader's
+   * own clock: returns the command to append (the same one, or a copy carrying the time).
+   * This is how a machine that needs time (leases) reads it from the log, so every
+   * replica sees the same time for the same command and `apply` stays deterministic.
+   * Without this method commands are appended as the client sent them.
+   */
+  stamp?(command: Command, leaderNowMs: number): Command;
 }
 
 /** The command type of a state machine type. */
 export type CommandOf<S> = S extends StateMachine<infer C, unknown> ? C : never;
 
 /** The result type of a state machine type. */
-export type ResultOf<S> = S extends StateMachine<never, infer R> ? R : never;
+// deno-lint-ignore no-explicit-any
+export type ResultOf<S> = S extends StateMachine<any, infer R> ? R : never;
 
 /** Which client issued a command, and its number in the client's session (1, 2, 3, ...). */
 export interface SessionTag {

@@ -4,7 +4,7 @@
  * 1. **Choose a phi threshold** ({@link checkPhiThreshold}): on traces the reader has not
  *    seen, at most {@link PHI_FALSE_POSITIVE_BUDGET} false positives per trace on average,
  *    and a crash detected within {@link PHI_DETECTION_BUDGET_MS} ms on average.
- * 2. **Fence the storage** ({@link checkFencingRule}): a rule by which the shared storage
+ * 2. **Fence the storage** ({@link checkEpochFencingRule}): a rule by which the shared storage
  *    accepts or refuses a write, given the writer's epoch and the newest epoch it has
  *    accepted, so that a paused, deposed primary cannot write over its successor, yet the
  *    successor's writes land.
@@ -81,9 +81,9 @@ export function checkPhiThreshold(threshold: number): ExerciseResult {
 // ---- Exercise 2: fence the storage --------------------------------------------------------
 
 /** The reference rule: refuse writes from an epoch older than the newest accepted. */
-export const referenceFencingRule: FencingRule = FENCE_OLDER_EPOCHS;
+export const referenceEpochFencingRule: FencingRule = FENCE_OLDER_EPOCHS;
 
-/** Options of {@link checkFencingRule}. */
+/** Options of {@link checkEpochFencingRule}. */
 export interface FencingRuleCheckOptions {
   /** Failover runs to try (seeds 1, 2, ...). Default 200. */
   readonly seeds?: number;
@@ -97,10 +97,10 @@ export interface FencingRuleCheckOptions {
  *
  * @example
  * ```ts
- * checkFencingRule(() => true); // ✗ the deposed primary's writes land
+ * checkEpochFencingRule(() => true); // ✗ the deposed primary's writes land
  * ```
  */
-export function checkFencingRule(
+export function checkEpochFencingRule(
   rule: FencingRule,
   options: FencingRuleCheckOptions = {},
 ): ExerciseResult {

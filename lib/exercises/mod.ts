@@ -17,3 +17,4 @@ export * from "./result.ts";
 export * from "./ch17_resilience.ts";
 export * from "./ch18_failure_detection.ts";
 export * from "./ch07_pbft.ts";
+export * from "./ch19_coordination.ts";

@@ -30,6 +30,9 @@ import { loadBalancer } from "../balancing/load_balancer.ts";
 import { failoverLoss, multiLeader, pbs, quorumKv } from "../replication/experiments.ts";
 import { swimDetection } from "../membership/swim_detection.ts";
 import { swimFaults } from "../membership/swim_faults.ts";
+import { leaseLock } from "../coordination/lease_lock_trial.ts";
+import { snapshotExperiment } from "../coordination/snapshot.ts";
+import { deadlockExperiment } from "../coordination/deadlock_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -62,6 +65,9 @@ export const experiments: readonly AnyExperiment[] = [
   loadBalancer,
   swimDetection,
   swimFaults,
+  leaseLock,
+  deadlockExperiment,
+  snapshotExperiment,
 ];
 
 /**

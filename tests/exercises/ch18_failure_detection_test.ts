@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import {
-  checkFencingRule,
+  checkEpochFencingRule,
   checkPhiThreshold,
-  referenceFencingRule,
+  referenceEpochFencingRule,
   referencePhiThreshold,
 } from "../../lib/exercises/mod.ts";
 
@@ -18,14 +18,17 @@ Deno.test("checkPhiThreshold passes the reference and fails thresholds outside t
   assert.equal(checkPhiThreshold(Number.NaN as number).passed, false);
 });
 
-Deno.test("checkFencingRule passes the reference and catches a rule that fences nothing or everything", () => {
-  assert.equal(checkFencingRule(referenceFencingRule, { seeds: 100 }).passed, true);
-  const open = checkFencingRule(() => true, { seeds: 100 });
+Deno.test("checkEpochFencingRule passes the reference and catches a rule that fences nothing or everything", () => {
+  assert.equal(checkEpochFencingRule(referenceEpochFencingRule, { seeds: 100 }).passed, true);
+  const open = checkEpochFencingRule(() => true, { seeds: 100 });
   assert.equal(open.passed, false);
   assert.match(String(open), /split brain/);
-  const shut = checkFencingRule((epoch) => epoch < 2, { seeds: 100 });
+  const shut = checkEpochFencingRule((epoch) => epoch < 2, { seeds: 100 });
   assert.equal(shut.passed, false);
   assert.match(String(shut), /accepted none/);
   // Strict "newer only" refuses the primary's own second write.
-  assert.equal(checkFencingRule((epoch, newest) => epoch > newest, { seeds: 50 }).passed, false);
+  assert.equal(
+    checkEpochFencingRule((epoch, newest) => epoch > newest, { seeds: 50 }).passed,
+    false,
+  );
 });
