@@ -4,7 +4,9 @@
  * against the project's executor: no cell failed, every output is there and in its own cell
  * (the same outputs, each result with its cell's execution count; a progress display that
  * never reached "done" differs from the executor's and fails too), and every figure is
- * drawn as SVG. Then one try-it knob is changed and the cell re-run, which must redraw its
+ * drawn as SVG. A chapter whose outputs are out of place after the first Run All (the
+ * kernel race in README's "Known issue") is reported and run once more; the second run
+ * must match. Then one try-it knob is changed and the cell re-run, which must redraw its
  * figure. A screenshot of each chapter's edited try-it cell goes to
  * `dist/screenshots/lab_NN_slug.png`.
  *
@@ -34,7 +36,20 @@ import {
   waitUntilSettled,
 } from "./jupyterlab.ts";
 import { applyKnobEdit, chooseKnobEdit, isTryItCell } from "./try_it.ts";
+import type { Page } from "playwright-core";
 import { createNotebookWorkspace } from "./workspace.ts";
+
+/** Runs every cell of the open chapter and reads the cells back; no cell may fail. */
+async function runAll(page: Page, slug: string): Promise<Awaited<ReturnType<typeof readCells>>> {
+  await runCommand(page, "notebook:run-all-cells");
+  await waitUntilSettled(page, `run every cell of ${slug}`, RUN_ALL_TIMEOUT_MS);
+  const cells = await readCells(page);
+  const failed = cells.filter((cell) =>
+    cell.outputs.some((output) => output.output_type === "error")
+  );
+  assert.deepEqual(failed.map((cell) => cell.index), [], `${slug}: cells failed`);
+  return cells;
+}
 
 const chapters = await listNotebooks(Deno.env.get("NOTEBOOKS_DIR") || NOTEBOOKS_DIR);
 const SCREENSHOTS_DIR = join(REPO_ROOT, "dist", "screenshots");
@@ -70,14 +85,20 @@ Deno.test({
           const page = await browser.newPage();
           try {
             await openNotebook(page, server.notebookUrl(workspace.notebooks[index]!), 180_000);
-            await runCommand(page, "notebook:run-all-cells");
-            await waitUntilSettled(page, `run every cell of ${slug}`, RUN_ALL_TIMEOUT_MS);
-            const cells = await readCells(page);
-            const failed = cells.filter((cell) =>
-              cell.outputs.some((output) => output.output_type === "error")
-            );
-            assert.deepEqual(failed.map((cell) => cell.index), [], `${slug}: cells failed`);
-            const differences = compareOutputs(references[index]!, asNotebook(cells));
+            let cells = await runAll(page, slug);
+            let differences = compareOutputs(references[index]!, asNotebook(cells));
+            if (differences.length > 0) {
+              // Deno 2.9.6's kernel can send a cell's result after the cell reports idle,
+              // stamped with the next request's header (README, "Known issue"). Say so, and
+              // give the chapter one more Run All before calling it a failure.
+              console.warn(
+                `${slug}: ${differences.length} output(s) out of place on the first Run All ` +
+                  `(${differences.map((d) => `cell ${d.cellIndex} ${d.kind}`).join(", ")}); ` +
+                  "running every cell again",
+              );
+              cells = await runAll(page, slug);
+              differences = compareOutputs(references[index]!, asNotebook(cells));
+            }
             assert.deepEqual(
               differences.map((d) => `cell ${d.cellIndex} (${d.firstLine}): ${d.kind} ${d.output}`),
               [],
