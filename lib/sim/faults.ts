@@ -25,7 +25,27 @@ export const FaultSchema = z.discriminatedUnion("kind", [
     atMs: at,
     kind: z.literal("partition"),
     /** Nodes in different groups cannot talk; nodes in no group are unaffected. */
-    groups: z.array(nodes).min(2, { error: "must list at least two groups" }),
+    groups: z.array(nodes).min(2, { error: "must list at least two groups" })
+      .superRefine((groups, context) => {
+        // A node in two groups would be cut from itself and its partition ill-defined.
+        const seen = new Map<NodeId, number>();
+        groups.forEach((group, g) =>
+          group.forEach((id, k) => {
+            const first = seen.get(id);
+            if (first === undefined) seen.set(id, g);
+            else {
+              context.addIssue({
+                code: "custom",
+                path: [g, k],
+                input: id,
+                message: first === g
+                  ? "is named twice in one group"
+                  : `is already in groups[${first}]: groups must not overlap`,
+              });
+            }
+          })
+        );
+      }),
   }),
   z.strictObject({
     atMs: at,
