@@ -44,6 +44,7 @@ import {
   type TimerId,
 } from "./node.ts";
 import { Random } from "./random.ts";
+import { sealMessage } from "./seal.ts";
 import {
   describeMessage,
   describePayload,
@@ -68,7 +69,11 @@ export const SimulationConfigSchema = z.strictObject({
   faults: FaultScheduleSchema.default([]),
   /** Keep a trace of every event (turn off for sweeps; it then costs nothing). Default true. */
   record: z.boolean().default(true),
-  /** Freeze each message on send, so no node can mutate another's copy. Default true. */
+  /**
+   * Freeze each message on send, deeply, so no node can change what another holds.
+   * Default true. Either way a message must be an object with a string `type` holding
+   * no cycle and no BigInt: the trace must be able to record and hash it.
+   */
   freezeMessages: z.boolean().default(true),
   /** Most events one `run*` call may process before failing. Default 10,000,000. */
   maxEvents: integerAtLeast(1).default(10_000_000),
@@ -686,13 +691,16 @@ export class Simulation<M extends Message = Message> {
   // ---- what nodes do through their context -------------------------------------------
 
   #send(slot: NodeSlot<M>, to: NodeId, message: M): void {
+    const problem = sealMessage(message, this.#freeze);
+    if (problem !== undefined) {
+      throw new TypeError(`Cannot send a message from ${slot.id} to ${to}: ${problem}`);
+    }
     const toIndex = this.#indexById.get(to);
     if (toIndex === undefined) {
       throw new RangeError(
         `Cannot send ${describeMessage(message)} to ${JSON.stringify(to)}: no such node`,
       );
     }
-    if (this.#freeze) Object.freeze(message);
     this.#sends++;
     const now = this.#now;
     const msgId = this.#nextMessageId++;

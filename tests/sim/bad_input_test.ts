@@ -110,3 +110,90 @@ Deno.test("runUntilTrue and runUntilQuiet refuse a NaN or past bound instead of 
   }
   assert.equal(sim.stats.events, 0);
 });
+
+/** A run where n1 sends `message` to n2 at start; returns the error the run threw. */
+function sendError(message: unknown, config: { record?: boolean } = {}): Error {
+  const sim = new Simulation<Message>({ seed: 1, ...config });
+  sim.addNode("n1", (ctx) => ({
+    start: () => ctx.send("n2", message as Message),
+    onMessage: () => {},
+  }));
+  sim.addNode("n2", quiet);
+  try {
+    sim.runUntilQuiet();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`sending ${String(message)} did not fail`);
+}
+
+Deno.test("Sending null, a non-object or a message without a string type fails clearly", () => {
+  for (
+    const [message, reason] of [
+      [null, "a message must be an object with a string type, got null"],
+      [undefined, "a message must be an object with a string type, got undefined"],
+      ["ping", 'a message must be an object with a string type, got "ping"'],
+      [[{ type: "x" }], "a message must be an object with a string type, got an array"],
+      [{ kind: "ping" }, "a message must have a string type, got type undefined"],
+    ] as const
+  ) {
+    const error = sendError(message);
+    assert.match(error.message, /^Cannot start n1: /);
+    assert.ok(
+      error.message.includes(`Cannot send a message from n1 to n2: ${reason}`),
+      error.message,
+    );
+  }
+});
+
+Deno.test("Cyclic and BigInt messages fail at send, naming where, traced or not", () => {
+  const cyclic: Record<string, unknown> = { type: "loop", inner: { list: [] as unknown[] } };
+  (cyclic.inner as { list: unknown[] }).list.push(cyclic);
+  for (const record of [true, false]) {
+    assert.match(
+      sendError(cyclic, { record }).message,
+      /it is cyclic: message\.inner\.list\[0\] holds one of its own containers/,
+    );
+    assert.match(
+      sendError({ type: "big", value: { n: 10n } }, { record }).message,
+      /message\.value\.n is a BigInt, which the trace cannot hold/,
+    );
+  }
+  // The same object twice, not in a cycle, is fine.
+  const shared = { x: 1 };
+  const sim = new Simulation<Message>({ seed: 1 });
+  sim.addNode("n1", (ctx) => ({
+    start: () => ctx.send("n2", { type: "pair", a: shared, b: shared } as Message),
+    onMessage: () => {},
+  }));
+  sim.addNode("n2", quiet);
+  sim.runUntilQuiet();
+  assert.equal(sim.trace.hash().length, 16);
+});
+
+Deno.test("Messages are frozen deeply: a receiver cannot change the sender's nested data", () => {
+  type Entries = { type: "entries"; list: { value: number }[] };
+  const held: Entries = { type: "entries", list: [{ value: 1 }] };
+  const errors: string[] = [];
+  const sim = new Simulation<Entries>({ seed: 1 });
+  sim.addNode("n1", (ctx) => ({ start: () => ctx.send("n2", held), onMessage: () => {} }));
+  sim.addNode("n2", () => ({
+    onMessage: (_from, message) => {
+      for (
+        const mutate of [
+          () => message.list.push({ value: 2 }),
+          () => (message.list[0] as { value: number }).value = 9,
+        ]
+      ) {
+        try {
+          mutate();
+        } catch (error) {
+          errors.push((error as Error).name);
+        }
+      }
+    },
+  }));
+  sim.runUntilQuiet();
+  assert.deepEqual(held, { type: "entries", list: [{ value: 1 }] });
+  assert.deepEqual(errors, ["TypeError", "TypeError"]);
+});
