@@ -31,6 +31,7 @@ import {
   type LinkOverride,
   LinkOverrideSchema,
   type LinkSettings,
+  MAX_NODES,
   Network,
   NetworkConfigSchema,
 } from "./network.ts";
@@ -858,28 +859,43 @@ export class Simulation<M extends Message = Message> {
     switch (fault.kind) {
       case "partition": {
         const groups = fault.groups.map((group) => group.map((id) => this.#slot(id, "partition")));
+        // The links newly cut, for the trace: as many as pairs across groups, so listed
+        // only when someone is watching.
         const links: [NodeId, NodeId][] = [];
-        for (const [g, group] of groups.entries()) {
-          for (const [h, other] of groups.entries()) {
-            if (g === h) continue;
-            for (const a of group) {
-              for (const b of other) {
-                if (this.#network.cut(a.index, b.index)) links.push([a.id, b.id]);
+        if (this.#tracing) {
+          for (const [g, group] of groups.entries()) {
+            for (const [h, other] of groups.entries()) {
+              if (g === h) continue;
+              for (const a of group) {
+                for (const b of other) {
+                  if (!this.#network.isCut(a.index, b.index)) links.push([a.id, b.id]);
+                }
               }
             }
           }
         }
+        this.#network.cutGroups(groups.map((group) => group.map((slot) => slot.index)));
         this.#cutInFlight();
         this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
         return;
       }
       case "partition-one-way": {
+        const from = fault.from.map((id) => this.#slot(id, "partition"));
+        const to = fault.to.map((id) => this.#slot(id, "partition"));
         const links: [NodeId, NodeId][] = [];
-        for (const a of fault.from.map((id) => this.#slot(id, "partition"))) {
-          for (const b of fault.to.map((id) => this.#slot(id, "partition"))) {
-            if (a !== b && this.#network.cut(a.index, b.index)) links.push([a.id, b.id]);
+        if (this.#tracing) {
+          const seen = new Set<number>();
+          for (const a of from) {
+            for (const b of to) {
+              const key = a.index * MAX_NODES + b.index;
+              if (a !== b && !seen.has(key) && !this.#network.isCut(a.index, b.index)) {
+                seen.add(key);
+                links.push([a.id, b.id]);
+              }
+            }
           }
         }
+        this.#network.cutOneWay(from.map((slot) => slot.index), to.map((slot) => slot.index));
         this.#cutInFlight();
         this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
         return;

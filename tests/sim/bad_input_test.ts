@@ -197,3 +197,30 @@ Deno.test("Messages are frozen deeply: a receiver cannot change the sender's nes
   assert.deepEqual(held, { type: "entries", list: [{ value: 1 }] });
   assert.deepEqual(errors, ["TypeError", "TypeError"]);
 });
+
+Deno.test("A partition of 40,000 nodes takes memory per node, not per pair of nodes", () => {
+  // The cut links used to be an n × n byte matrix sized for 2n nodes: 6.4 GB here.
+  const count = 40_000;
+  const sim = new Simulation<Message>({ seed: 1, record: false });
+  const ids = Array.from({ length: count }, (_, i) => `n${i}`);
+  const received: string[] = [];
+  sim.addNodes(ids, (ctx) => ({
+    start: () => {
+      if (ctx.id === "n0") ctx.setTimer(1, "go");
+    },
+    onTimer: () => {
+      for (const to of ["n1", "n20000", "n39999"]) ctx.send(to, { type: "hello" });
+    },
+    onMessage: () => received.push(ctx.id),
+  }));
+  sim.partition([ids.slice(0, count / 2), ids.slice(count / 2)]);
+  sim.partitionOneWay(["n0"], ["n1"]);
+  sim.runUntilQuiet();
+  assert.deepEqual(received, []);
+  assert.equal(sim.stats.drops, 3);
+  sim.heal();
+  sim.addNode("late", quiet);
+  sim.partition([["n0", "late"], ["n1"]]);
+  sim.at(sim.now, (s) => s.partitionOneWay(["late"], ["n0"]));
+  sim.runUntilQuiet();
+});
