@@ -9,6 +9,11 @@
 export interface BenchReport {
   /** The `Deno.bench` name this report reads. */
   readonly name: string;
+  /**
+   * Another report's name: when both ran, the line also carries `vs_baseline`, this
+   * benchmark's speed as a fraction of that one's (mean time of the baseline over this).
+   */
+  readonly baseline?: string;
   /** The line to print, given the benchmark's mean time per iteration in nanoseconds. */
   readonly line: (meanNs: number) => Record<string, unknown>;
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Message, Simulation } from "../lib/sim/mod.ts";
+import { EventQueue, type Message, Random, Simulation } from "../lib/sim/mod.ts";
 import type { BenchReport } from "./report.ts";
 
 /** One benchmark scenario of the message-passing core. */
@@ -55,9 +55,56 @@ export function runHop(scenario: HopScenario, seed = 1): number {
   return sim.stats.deliveries;
 }
 
-/** One JSON line per scenario: deliveries per second from the mean time per iteration. */
-export const REPORTS: readonly BenchReport[] = HOP_SCENARIOS.map((scenario) => ({
+/** A bare loop's event: when, tie-breaker, and which node receives. */
+interface BareEvent {
+  time: number;
+  seq: number;
+  node: number;
+}
+
+/**
+ * The floor to compare the simulator with: the same hop workload as a bare binary-heap
+ * loop (one heap, a count per node, the same seeded latency and destination draws), with
+ * no nodes, network, clocks or trace. Returns the deliveries made.
+ */
+export function runBareHop(scenario: HopScenario, seed = 1): number {
+  const random = new Random(seed).child("bare");
+  const queue = new EventQueue<BareEvent>();
+  const received = new Int32Array(scenario.nodes);
+  let seq = 0;
+  const send = (now: number) =>
+    queue.push({
+      time: now + random.uniform(1, 10),
+      seq: seq++,
+      node: random.int(0, scenario.nodes),
+    });
+  for (let node = 0; node < scenario.nodes; node++) {
+    for (let i = 0; i < scenario.messagesPerNode; i++) send(0);
+  }
+  let deliveries = 0;
+  while (deliveries < scenario.deliveries) {
+    const event = queue.pop() as BareEvent;
+    received[event.node]!++;
+    deliveries++;
+    send(event.time);
+  }
+  return deliveries;
+}
+
+/** The bare-loop baseline of each node count the scenarios use (trace off). */
+export const BARE_SCENARIOS: readonly HopScenario[] = HOP_SCENARIOS
+  .filter((scenario) => !scenario.trace)
+  .map((scenario) => ({ ...scenario, name: `bare-${scenario.nodes}` }));
+
+/**
+ * One JSON line per scenario: deliveries per second from the mean time per iteration;
+ * the simulator's lines name the bare loop of the same node count as their baseline.
+ */
+export const REPORTS: readonly BenchReport[] = [...HOP_SCENARIOS, ...BARE_SCENARIOS].map((
+  scenario,
+) => ({
   name: scenario.name,
+  ...(scenario.name.startsWith("hop-") ? { baseline: `bare-${scenario.nodes}` } : {}),
   line: (meanNs) => ({
     name: scenario.name,
     nodes: scenario.nodes,
@@ -73,6 +120,16 @@ for (const scenario of HOP_SCENARIOS) {
     baseline: !scenario.trace,
     fn: () => {
       runHop(scenario);
+    },
+  });
+}
+
+for (const scenario of BARE_SCENARIOS) {
+  Deno.bench({
+    name: scenario.name,
+    group: `hop-${scenario.nodes}`,
+    fn: () => {
+      runBareHop(scenario);
     },
   });
 }

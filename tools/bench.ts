@@ -40,13 +40,22 @@ async function runBenchmarks(extraArgs: readonly string[]): Promise<BenchResult[
 
 const reports = await loadReports();
 const benches = await runBenchmarks(Deno.args);
+const meanNs = new Map<string, number>();
 for (const bench of benches) {
   const ok = bench.results[0]?.ok;
-  if (ok === undefined) {
+  if (ok !== undefined) meanNs.set(bench.name, ok.avg);
+}
+for (const bench of benches) {
+  const mean = meanNs.get(bench.name);
+  if (mean === undefined) {
     console.error(`${bench.name}: failed`);
     continue;
   }
-  console.error(`${bench.name.padEnd(32)} ${(ok.avg / 1e6).toFixed(2).padStart(10)} ms/iter`);
+  console.error(`${bench.name.padEnd(32)} ${(mean / 1e6).toFixed(2).padStart(10)} ms/iter`);
   const report = reports.get(bench.name);
-  if (report !== undefined) console.log(JSON.stringify(report.line(ok.avg)));
+  if (report === undefined) continue;
+  const line = report.line(mean);
+  const baselineNs = report.baseline === undefined ? undefined : meanNs.get(report.baseline);
+  if (baselineNs !== undefined) line.vs_baseline = Math.round((baselineNs / mean) * 100) / 100;
+  console.log(JSON.stringify(line));
 }

@@ -9,11 +9,14 @@
  *
  * Rows go to stdout (a table, `--json` or `--csv`); progress and errors go to stderr.
  * Exit status: 0 on success, 1 when a trial fails (the message ends with the command
- * that replays it), 2 for an unknown experiment, parameter or flag, or a bad value.
+ * that replays it), 2 for an unknown experiment, parameter or flag, a bad value, or
+ * parameters too large to run (a sweep over too many seeds, a trial that would exceed the
+ * simulator's event budget). `--json` rows are written as they come.
  *
  * @module
  */
 import { ConfigError } from "../lib/config/mod.ts";
+import { SimulationError } from "../lib/sim/mod.ts";
 import {
   type AnyExperiment,
   type CliCommand,
@@ -105,11 +108,26 @@ function run(command: RunCommand, catalog: readonly AnyExperiment[], io: CliIo):
     seeds: command.seeds,
     seed: command.seed,
   });
-  const rows = runSweepPlan(experiment, plan, { progress: progressSink(command, io) });
+  const progress = progressSink(command, io);
   const format = command.format;
-  io.stdout(
-    format === "json" ? formatJson(rows) : format === "csv" ? formatCsv(rows) : formatTable(rows),
-  );
+  if (format === "json") {
+    // Streamed: a long sweep's rows go out as they come, never all held at once. The
+    // text is exactly formatJson's.
+    let written = 0;
+    runSweepPlan(experiment, plan, {
+      progress,
+      onRows: (rows) => {
+        if (rows.length === 0) return;
+        const lines = rows.map((row) => JSON.stringify(row)).join(",\n");
+        io.stdout(`${written === 0 ? "[\n" : ",\n"}${lines}`);
+        written += rows.length;
+      },
+    });
+    io.stdout(written === 0 ? formatJson([]) : "\n]\n");
+    return EXIT_OK;
+  }
+  const rows = runSweepPlan(experiment, plan, { progress });
+  io.stdout(format === "csv" ? formatCsv(rows) : formatTable(rows));
   return EXIT_OK;
 }
 
@@ -129,6 +147,15 @@ function report(error: unknown, io: CliIo): number {
     return EXIT_USAGE;
   }
   if (error instanceof TrialError) {
+    if (error.cause instanceof SimulationError && error.cause.kind === "bound-exceeded") {
+      // Not a failing trial: the parameters ask for more events than a run may process.
+      io.stderr(
+        `Cannot run ${error.experiment} with these parameters: they ask for more than one ` +
+          `run can process (too many events: a smaller rate or a shorter run fits)\n` +
+          `${error.message}\n`,
+      );
+      return EXIT_USAGE;
+    }
     io.stderr(`${error.message}\n`);
     return EXIT_TRIAL_FAILED;
   }

@@ -35,6 +35,13 @@ export const MODEL_NAMES: readonly ModelName[] = ["register", "kv"];
 /** Default {@link LinearizabilityOptions.maxSteps}. */
 export const DEFAULT_MAX_STEPS = 20_000_000;
 
+/**
+ * Default {@link LinearizabilityOptions.maxMemoryBytes}: 512 MiB. A configuration takes
+ * a few dozen bytes (its window of the linearized set is usually a word or two), so this
+ * holds millions of them, and a 100,000-operation history fits with room to spare.
+ */
+export const DEFAULT_MAX_MEMORY_BYTES = 512 * 1024 * 1024;
+
 /** Options of {@link checkLinearizable}. */
 export interface LinearizabilityOptions {
   /** The model. Default: `kv` when any record has a key, `register` otherwise. */
@@ -44,6 +51,12 @@ export interface LinearizabilityOptions {
    * is `"unknown"`. Default {@link DEFAULT_MAX_STEPS} (about a second of search).
    */
   readonly maxSteps?: number;
+  /**
+   * Most bytes the search of one key may spend remembering configurations. Beyond it,
+   * the search goes on without remembering more (the verdict stays exact, but the step
+   * budget may then run out first: `"unknown"`). Default {@link DEFAULT_MAX_MEMORY_BYTES}.
+   */
+  readonly maxMemoryBytes?: number;
   /** Give up with an `"unknown"` verdict after this long, in ms of `clock`. Needs `clock`. */
   readonly timeoutMs?: number;
   /** The clock `timeoutMs` is measured on: a function returning ms (a script's wall clock). */
@@ -123,6 +136,8 @@ export interface KeyVerdict {
   readonly steps: number;
   /** Configurations the search remembered. */
   readonly configurations: number;
+  /** Bytes the remembered configurations took (at most the `maxMemoryBytes` budget). */
+  readonly memoryBytes: number;
   /**
    * For a linearizable key: one order that explains every result, as the operations that
    * take effect, in the order they do (draw it with `historyBars`' `linearization`).
@@ -195,6 +210,12 @@ export function checkLinearizable(
       `Cannot check linearizability: maxSteps must be at least 0, got ${maxSteps}`,
     );
   }
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  if (!(maxMemoryBytes >= 0)) {
+    throw new RangeError(
+      `Cannot check linearizability: maxMemoryBytes must be at least 0, got ${maxMemoryBytes}`,
+    );
+  }
   let deadline: { now: () => number; at: number } | undefined;
   if (options.timeoutMs !== undefined) {
     if (typeof options.clock !== "function") {
@@ -239,7 +260,11 @@ export function checkLinearizable(
   let reason: string | undefined;
   for (const [key, group] of groups) {
     const problem = prepareRegister(group);
-    const outcome = searchLinearization(problem, { maxSteps: maxSteps - steps, deadline });
+    const outcome = searchLinearization(problem, {
+      maxSteps: maxSteps - steps,
+      maxMemoryBytes,
+      deadline,
+    });
     steps += outcome.steps;
     keys.push({
       key,
@@ -247,6 +272,7 @@ export function checkLinearizable(
       operations: problem.ops.length,
       steps: outcome.steps,
       configurations: outcome.configurations,
+      memoryBytes: outcome.memoryBytes,
       linearization: outcome.order?.map((i) => summarize(problem.ops[i]!)),
     });
     if (outcome.valid === false && evidence === undefined) {
@@ -254,9 +280,14 @@ export function checkLinearizable(
     }
     if (outcome.valid === "unknown" && reason === undefined) {
       const which = key === undefined ? "" : ` on key ${formatValue(key)}`;
+      const memory = outcome.memoryFull
+        ? ` (the memory budget of ${
+          Math.round(maxMemoryBytes / 2 ** 20)
+        } MiB filled first, so the search stopped remembering configurations)`
+        : "";
       reason = outcome.exhausted === "time"
-        ? `the time budget of ${options.timeoutMs} ms ran out${which}`
-        : `the budget of ${maxSteps} steps ran out${which}`;
+        ? `the time budget of ${options.timeoutMs} ms ran out${which}${memory}`
+        : `the budget of ${maxSteps} steps ran out${which}${memory}`;
     }
   }
   const valid = keys.some((k) => k.valid === false)

@@ -119,6 +119,14 @@ export function prepareRegister(
     } else if (kind === WRITE) {
       a = intern(op.value);
       produced.add(a);
+      // An ok that names a value says which was written: it must be the invoke's.
+      if (op.outcome === "ok" && op.output !== undefined && intern(op.output) !== a) {
+        throw new ModelError(
+          op.completeIndex ?? op.invokeIndex,
+          `the ok of a write carries ${formatToken(op.output)}, but its invoke (operation ` +
+            `${op.invokeIndex}) wrote ${formatToken(op.value)}`,
+        );
+      }
     } else {
       const [expected, next] = casArguments(op);
       a = intern(expected);
@@ -178,6 +186,12 @@ export function prepareRegister(
   };
 }
 
+function formatToken(value: unknown): string {
+  return value !== null && typeof value === "object" ? canonicalJson(value) : String(
+    JSON.stringify(value) ?? value,
+  );
+}
+
 function kindOf(op: PairedOperation): number {
   switch (op.f) {
     case "read":
@@ -202,16 +216,39 @@ function casArguments(op: PairedOperation): [unknown, unknown] {
   return [value[0], value[1]];
 }
 
-/** Primitives stand for themselves; arrays and objects by their JSON text. */
+/**
+ * Primitives stand for themselves; arrays and objects by a canonical JSON text (object
+ * keys sorted), so values equal in structure are one value whatever their key order.
+ */
 function valueToken(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
-  return `\u0000json:${JSON.stringify(value)}`;
+  return `\u0000json:${canonicalJson(value)}`;
+}
+
+/** JSON text with every object's keys in sorted order (fields holding undefined left out). */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const fields: string[] = [];
+    for (const key of Object.keys(value).sort()) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== undefined) fields.push(`${JSON.stringify(key)}:${canonicalJson(item)}`);
+    }
+    return `{${fields.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }
 
 /** Limits of one search. */
 export interface SearchBudget {
   /** Most model steps (attempts to place an operation) before giving up. */
   readonly maxSteps: number;
+  /**
+   * Most bytes the remembered configurations may take. When they would take more, the
+   * search stops remembering new ones: the verdict stays exact (memoisation only avoids
+   * repeating work), but the search may then need more steps. Default: no limit.
+   */
+  readonly maxMemoryBytes?: number | undefined;
   /** A clock and the time on it to give up at; checked every few thousand steps. */
   readonly deadline?: { readonly now: () => number; readonly at: number } | undefined;
 }
@@ -226,6 +263,10 @@ export interface SearchOutcome {
   readonly steps: number;
   /** Configurations remembered. */
   readonly configurations: number;
+  /** Bytes the remembered configurations took at the end. */
+  readonly memoryBytes: number;
+  /** Whether the memory budget filled, so later configurations were not remembered. */
+  readonly memoryFull: boolean;
   /**
    * The furthest the search got, for an invalid outcome: the operation (position in
    * `ops`) whose completion it could not get past, the operations placed before it in
@@ -257,9 +298,20 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
       steps: 0,
       configurations: 0,
       stuck: { op: problem.impossible, linearized: [], state: 0 },
+      memoryBytes: 0,
+      memoryFull: false,
     };
   }
-  if (problem.known === 0) return { valid: true, steps: 0, configurations: 0, order: [] };
+  if (problem.known === 0) {
+    return {
+      valid: true,
+      steps: 0,
+      configurations: 0,
+      order: [],
+      memoryBytes: 0,
+      memoryFull: false,
+    };
+  }
   const { kind, a, b, unknown, classPrev, returnIndex, entries } = problem;
 
   // Entry e (0..2n-1) lives at slot e + 1 of the links; slot 0 is the head, -1 the end.
@@ -280,16 +332,98 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
   const valueHash = new Int32Array(problem.values.length);
   for (let i = 0; i < valueHash.length; i++) valueHash[i] = mix32(i + 0x7f4a7c15 * 3);
 
-  // The memo: records (hash, state, bitset) in typed arrays, found through an
-  // open-addressing table of record numbers plus one (0 marks a free slot).
+  // The set of linearized operations is mostly a prefix of ones, then a few scattered
+  // ones, then zeros. A configuration keeps only its window: the words from the first
+  // that is not all ones (`lo`) to the last that is not all zeros (`hi`); both move
+  // incrementally as operations are placed and undone. A window is canonical, so equal
+  // sets have equal windows.
+  const fullMask = new Uint32Array(words).fill(0xffffffff);
+  if ((n & 31) !== 0) fullMask[words - 1] = (2 ** (n & 31) - 1) >>> 0;
+  let lo = 0;
+  let hi = -1;
+  const setBit = (op: number) => {
+    const w = op >>> 5;
+    bits[w]! |= 1 << (op & 31);
+    if (w > hi) hi = w;
+    while (lo < words && bits[lo] === fullMask[lo]) lo++;
+  };
+  const clearBit = (op: number) => {
+    const w = op >>> 5;
+    bits[w]! ^= 1 << (op & 31);
+    if (w < lo) lo = w;
+    while (hi >= 0 && bits[hi] === 0) hi--;
+  };
+
+  // The memo: records (hash, state, window) in typed arrays, the windows' words in one
+  // arena, found through an open-addressing table of record numbers plus one (0 marks a
+  // free slot).
+  const maxMemoryBytes = budget.maxMemoryBytes ?? Infinity;
   let capacity = 1024;
   let recHash = new Int32Array(capacity);
   let recState = new Int32Array(capacity);
-  let recBits = new Uint32Array(capacity * words);
+  let recLo = new Int32Array(capacity);
+  let recLength = new Int32Array(capacity);
+  let recOffset = new Float64Array(capacity);
+  let arena = new Uint32Array(Math.max(1024, words));
+  let arenaUsed = 0;
   let tableSize = 4096;
   let table = new Int32Array(tableSize);
   let mask = tableSize - 1;
   let records = 0;
+  let memoryFull = false;
+  /** Bytes the memo holds: 24 per record slot, the arena's words, the table. */
+  const bytesFor = (slots: number, arenaWords: number, tableSlots: number) =>
+    slots * 24 + arenaWords * 4 + tableSlots * 4;
+  const memo = () => ({ memoryBytes: bytesFor(capacity, arena.length, tableSize), memoryFull });
+
+  /** Remembers the current configuration at table slot `probe`; false when out of memory. */
+  const remember = (key: number, value: number, length: number, probe: number): boolean => {
+    const nextCapacity = records === capacity ? capacity * 2 : capacity;
+    let nextArena = arena.length;
+    while (arenaUsed + length > nextArena) nextArena *= 2;
+    const nextTable = (records + 1) * 2 > tableSize ? tableSize * 2 : tableSize;
+    if (
+      (nextCapacity !== capacity || nextArena !== arena.length || nextTable !== tableSize) &&
+      bytesFor(nextCapacity, nextArena, nextTable) > maxMemoryBytes
+    ) {
+      return false;
+    }
+    if (nextCapacity !== capacity) {
+      capacity = nextCapacity;
+      recHash = grow(recHash, capacity);
+      recState = grow(recState, capacity);
+      recLo = grow(recLo, capacity);
+      recLength = grow(recLength, capacity);
+      const offsets = new Float64Array(capacity);
+      offsets.set(recOffset);
+      recOffset = offsets;
+    }
+    if (nextArena !== arena.length) {
+      const wider = new Uint32Array(nextArena);
+      wider.set(arena.subarray(0, arenaUsed));
+      arena = wider;
+    }
+    recHash[records] = key;
+    recState[records] = value;
+    recLo[records] = lo;
+    recLength[records] = length;
+    recOffset[records] = arenaUsed;
+    arena.set(bits.subarray(lo, lo + length), arenaUsed);
+    arenaUsed += length;
+    records++;
+    table[probe] = records;
+    if (nextTable !== tableSize) {
+      tableSize = nextTable;
+      mask = tableSize - 1;
+      table = new Int32Array(tableSize);
+      for (let rec = 0; rec < records; rec++) {
+        let p = recHash[rec]! & mask;
+        while (table[p] !== 0) p = (p + 1) & mask;
+        table[p] = rec + 1;
+      }
+    }
+    return true;
+  };
 
   const stackSlot = new Int32Array(n);
   const stackState = new Int32Array(n);
@@ -304,7 +438,12 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
   let bestReturn = -1;
   let bestOp = -1;
   let bestState = 0;
-  let bestStack: number[] = [];
+  // The stack at the furthest point, copied incrementally: only the part above the lowest
+  // depth reached since the last copy has changed (a full copy at every new furthest
+  // point is quadratic on a long valid history).
+  const bestStack = new Int32Array(n);
+  let bestDepth = 0;
+  let unchangedBelow = 0;
 
   let slot = next[HEAD_SLOT]!;
   for (;;) {
@@ -317,21 +456,31 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
         bestReturn = at;
         bestOp = op;
         bestState = state;
-        bestStack = Array.from(stackSlot.subarray(0, depth), (s) => (s - 1) >>> 1);
+        if (depth > unchangedBelow) {
+          bestStack.set(stackSlot.subarray(unchangedBelow, depth), unchangedBelow);
+        }
+        bestDepth = depth;
+        unchangedBelow = depth;
       }
       if (depth === 0) {
         return {
           valid: false,
           steps,
           configurations: records,
-          stuck: { op: bestOp, linearized: bestStack, state: bestState },
+          ...memo(),
+          stuck: {
+            op: bestOp,
+            linearized: Array.from(bestStack.subarray(0, bestDepth), (s) => (s - 1) >>> 1),
+            state: bestState,
+          },
         };
       }
       depth--;
+      if (depth < unchangedBelow) unchangedBelow = depth;
       slot = stackSlot[depth]!;
       state = stackState[depth]!;
       const undone = (slot - 1) >>> 1;
-      bits[undone >>> 5]! ^= 1 << (undone & 31);
+      clearBit(undone);
       hash ^= zobrist[undone]!;
       // Splice the call (and its return) back in, in the reverse order of removal.
       if (unknown[undone] === 0) {
@@ -347,10 +496,16 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
     }
 
     if (++steps > maxSteps) {
-      return { valid: "unknown", exhausted: "steps", steps: steps - 1, configurations: records };
+      return {
+        valid: "unknown",
+        exhausted: "steps",
+        steps: steps - 1,
+        configurations: records,
+        ...memo(),
+      };
     }
     if ((steps & 4095) === 0 && deadline !== undefined && deadline.now() >= deadline.at) {
-      return { valid: "unknown", exhausted: "time", steps, configurations: records };
+      return { valid: "unknown", exhausted: "time", steps, configurations: records, ...memo() };
     }
 
     const before = classPrev[op]!;
@@ -366,21 +521,24 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
       continue;
     } else if (k === CAS) newState = b[op]!;
 
-    const word = op >>> 5, bit = 1 << (op & 31);
-    bits[word]! |= bit;
+    setBit(op);
     const newHash = hash ^ zobrist[op]!;
     const key = newHash ^ valueHash[newState]!;
+    const length = hi >= lo ? hi - lo + 1 : 0;
     let probe = key & mask;
     let seen = false;
     for (;;) {
       const r = table[probe]!;
       if (r === 0) break;
       const rec = r - 1;
-      if (recHash[rec] === key && recState[rec] === newState) {
-        const base = rec * words;
+      if (
+        recHash[rec] === key && recState[rec] === newState && recLo[rec] === lo &&
+        recLength[rec] === length
+      ) {
+        const base = recOffset[rec]!;
         let w = 0;
-        while (w < words && recBits[base + w] === bits[w]) w++;
-        if (w === words) {
+        while (w < length && arena[base + w] === bits[lo + w]) w++;
+        if (w === length) {
           seen = true;
           break;
         }
@@ -388,35 +546,13 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
       probe = (probe + 1) & mask;
     }
     if (seen) {
-      bits[word]! ^= bit;
+      clearBit(op);
       slot = next[slot]!;
       continue;
     }
 
-    // Remember the configuration.
-    if (records === capacity) {
-      capacity *= 2;
-      recHash = grow(recHash, capacity);
-      recState = grow(recState, capacity);
-      const wider = new Uint32Array(capacity * words);
-      wider.set(recBits);
-      recBits = wider;
-    }
-    recHash[records] = key;
-    recState[records] = newState;
-    recBits.set(bits, records * words);
-    records++;
-    table[probe] = records;
-    if (records * 2 > tableSize) {
-      tableSize *= 2;
-      mask = tableSize - 1;
-      table = new Int32Array(tableSize);
-      for (let rec = 0; rec < records; rec++) {
-        let p = recHash[rec]! & mask;
-        while (table[p] !== 0) p = (p + 1) & mask;
-        table[p] = rec + 1;
-      }
-    }
+    // Remember the configuration, while the memory budget allows.
+    if (!memoryFull && !remember(key, newState, length, probe)) memoryFull = true;
 
     // Place the operation: lift its call and return out of the list.
     stackSlot[depth] = slot;
@@ -434,7 +570,7 @@ export function searchLinearization(problem: RegisterProblem, budget: SearchBudg
       if (afterRet >= 0) prev[afterRet] = prev[ret]!;
       if (--remaining === 0) {
         const order = Array.from(stackSlot.subarray(0, depth), (s) => (s - 1) >>> 1);
-        return { valid: true, steps, configurations: records, order };
+        return { valid: true, steps, configurations: records, ...memo(), order };
       }
     }
     slot = next[HEAD_SLOT]!;

@@ -46,7 +46,19 @@ export function seedField(): z.ZodNumber {
     .max(0xffffffff, { error: "must be between 0 and 4294967295" });
 }
 
-/** A node id: a non-empty name without spaces ("n1", "client-3"). */
+/**
+ * A node id: a non-empty name without spaces ("n1", "client-3"), and not a name every
+ * object already has (`toString`, `constructor`, `__proto__`, ...): ids key plain
+ * objects such as `clocks`, where such a name would read the built-in instead.
+ */
 export function nodeIdField(): z.ZodString {
-  return z.string().regex(/^[^\s]+$/, { error: "must be a non-empty name without spaces" });
+  return z.string().regex(/^[^\s]+$/, { error: "must be a non-empty name without spaces" })
+    .refine((id) => !isObjectPrototypeName(id), {
+      error: "must not be a name every object has (toString, constructor, __proto__, ...)",
+    });
+}
+
+/** Whether `name` is a property of every plain object (`toString`, `__proto__`, ...). */
+export function isObjectPrototypeName(name: string): boolean {
+  return name in Object.prototype;
 }

@@ -17,6 +17,9 @@ import {
 import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment } from "./experiment.ts";
 
+/** Most heartbeats one `false-suspicion` run may send (each is several events). */
+const MAX_HEARTBEATS = 1_000_000;
+
 /** Zod schema of the `false-suspicion` parameters. */
 export const FalseSuspicionParamsSchema = z.strictObject({
   timeoutMs: positiveMs().default(100)
@@ -31,6 +34,17 @@ export const FalseSuspicionParamsSchema = z.strictObject({
   lossProbability: probability().default(0).describe("Probability a heartbeat is lost"),
   crashAtMs: positiveMs().default(10_000)
     .describe("When the monitored node crashes, in ms (it is alive before)"),
+}).superRefine(({ crashAtMs, intervalMs }, context) => {
+  const heartbeats = crashAtMs / intervalMs;
+  if (heartbeats > MAX_HEARTBEATS) {
+    context.addIssue({
+      code: "custom",
+      path: ["intervalMs"],
+      input: intervalMs,
+      message: `gives crashAtMs / intervalMs = ${heartbeats.toPrecision(3)} heartbeats, more ` +
+        `than the ${MAX_HEARTBEATS} one run may send`,
+    });
+  }
 });
 
 /** Parameters of `false-suspicion`, with defaults applied. */

@@ -39,7 +39,9 @@ export const LATENCY_SHAPES: Readonly<Record<LatencyShapeName, Distribution>> = 
 
 /** Zod schema of the `latency-shapes` parameters. */
 export const LatencyShapesParamsSchema = z.strictObject({
-  distributions: z.array(z.enum(LATENCY_SHAPE_NAMES)).default([...LATENCY_SHAPE_NAMES])
+  distributions: z.array(z.enum(LATENCY_SHAPE_NAMES))
+    .min(1, { error: "must name at least one distribution" })
+    .default([...LATENCY_SHAPE_NAMES])
     .describe("Built-in shapes to measure (all five by default; each has a mean of 10 ms)"),
   custom: DistributionSchema.optional()
     .describe('A distribution of your own to measure too, labelled "custom"'),

@@ -14,6 +14,7 @@ export * from "./false_suspicion.ts";
 export * from "./fanout_tail.ts";
 export * from "./latency_shapes.ts";
 export * from "./lww_skew.ts";
+export * from "./parallel_sweep.ts";
 export * from "./partial_failure.ts";
 export * from "./ping_rtt.ts";
 export * from "./progress.ts";

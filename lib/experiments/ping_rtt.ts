@@ -19,6 +19,9 @@ import {
 import { replayCommand } from "../testing/replay.ts";
 import { defineExperiment, type Experiment } from "./experiment.ts";
 
+/** Most pings one `ping-rtt` run may send, over all nodes. */
+const MAX_PINGS = 1_000_000;
+
 /** Zod schema of the parameters of {@link pingRtt}. */
 export const PingRttParamsSchema = z.strictObject({
   nodes: integerAtLeast(2).max(1000, { error: "must be at most 1000" }).default(3)
@@ -34,6 +37,16 @@ export const PingRttParamsSchema = z.strictObject({
     .describe("Probability that the network loses a message"),
   timeoutMs: positiveMs().default(250)
     .describe("How long a node waits for a pong before it counts the ping as lost, in ms"),
+}).superRefine(({ nodes, pings }, context) => {
+  if (nodes * pings > MAX_PINGS) {
+    context.addIssue({
+      code: "custom",
+      path: ["pings"],
+      input: pings,
+      message: `gives nodes × pings = ${nodes * pings} pings, more than the ${MAX_PINGS} ` +
+        "one run may send (each is a row)",
+    });
+  }
 });
 
 /** The validated parameters of {@link pingRtt}. */

@@ -14,6 +14,13 @@ import { type ProgressSink, type ProgressState, resolveProgress } from "./progre
 /** The largest seed: seeds are whole numbers from 0 to 2^32 - 1. */
 export const MAX_SEED = 0xffffffff;
 
+/**
+ * Most trials (grid points × seeds) one sweep may hold: its seeds and points are lists in
+ * memory, and a million trials of even a fast experiment take hours. Longer studies run
+ * as several sweeps over consecutive seed ranges.
+ */
+export const MAX_SWEEP_TRIALS = 1_000_000;
+
 /** Values to sweep, per parameter: `{ nodes: [3, 5, 7] }`. */
 export type SweepGrid<S extends ParamsSchema = ParamsSchema> = {
   readonly [K in keyof z.input<S>]?: readonly z.input<S>[K][];
@@ -125,6 +132,12 @@ export function seedList(seeds: number | readonly number[] = 1, first = 1): numb
   const seedRule = `must be a whole number from 0 to ${MAX_SEED}`;
   if (Array.isArray(seeds)) {
     if (seeds.length === 0) issues.push({ path: "seeds", message: "must hold at least one seed" });
+    if (seeds.length > MAX_SWEEP_TRIALS) {
+      throw new ConfigError([{
+        path: "seeds",
+        message: `must hold at most ${MAX_SWEEP_TRIALS} seeds in one sweep, got ${seeds.length}`,
+      }]);
+    }
     seeds.forEach((seed, index) => {
       if (!isSeed(seed)) {
         issues.push({ path: `seeds[${index}]`, message: `${seedRule}, got ${formatValue(seed)}` });
@@ -141,6 +154,13 @@ export function seedList(seeds: number | readonly number[] = 1, first = 1): numb
   }
   if (!isSeed(first)) {
     issues.push({ path: "seed", message: `${seedRule}, got ${formatValue(first)}` });
+  }
+  if (issues.length === 0 && (seeds as number) > MAX_SWEEP_TRIALS) {
+    issues.push({
+      path: "seeds",
+      message: `must be at most ${MAX_SWEEP_TRIALS} in one sweep (run consecutive ranges ` +
+        `with --seed for more), got ${seeds}`,
+    });
   }
   if (issues.length === 0 && first + (seeds as number) - 1 > MAX_SEED) {
     issues.push({
@@ -224,6 +244,14 @@ export function planSweep<S extends ParamsSchema>(
 
   const keys = Object.keys(grid);
   const lists = keys.map((key) => grid[key] as readonly unknown[]);
+  const pointCount = lists.reduce((product, list) => product * list.length, 1);
+  if (pointCount * seeds.length > MAX_SWEEP_TRIALS) {
+    throw new ConfigError([{
+      path: "grid",
+      message: `asks for ${pointCount} points × ${seeds.length} seeds = ` +
+        `${pointCount * seeds.length} trials, more than the ${MAX_SWEEP_TRIALS} one sweep may run`,
+    }]);
+  }
   const points: SweepPoint<S>[] = [];
   const seen = new Set<string>();
   for (const indices of cartesian(lists.map((list) => list.length))) {
@@ -284,9 +312,14 @@ export function sweep<S extends ParamsSchema, R extends Row>(
 }
 
 /** Options for {@link runSweepPlan}. */
-export interface RunSweepPlanOptions {
+export interface RunSweepPlanOptions<R extends Row = Row> {
   /** Where to report progress; see {@link SweepOptions.progress}. */
   readonly progress?: ProgressSink | boolean | undefined;
+  /**
+   * Receives each trial's rows, in order, as soon as the trial ends; they are then not
+   * kept, and the sweep returns an empty list. For long sweeps that write rows out.
+   */
+  readonly onRows?: ((rows: readonly SweepRow<R>[]) => void) | undefined;
 }
 
 /**
@@ -297,10 +330,10 @@ export interface RunSweepPlanOptions {
 export function runSweepPlan<S extends ParamsSchema, R extends Row>(
   experiment: Experiment<S, R>,
   plan: SweepPlan<S>,
-  options: RunSweepPlanOptions = {},
+  options: RunSweepPlanOptions<R> = {},
 ): SweepRow<R>[] {
   const sink = resolveProgress(options.progress, plan.trials, AUTO_PROGRESS_MIN_TRIALS);
-  const steps = sweepSteps(experiment, plan, sink);
+  const steps = sweepSteps(experiment, plan, sink, options.onRows);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -347,18 +380,20 @@ function* sweepSteps<S extends ParamsSchema, R extends Row>(
   experiment: Experiment<S, R>,
   plan: SweepPlan<S>,
   sink: ProgressSink | undefined,
+  onRows?: (rows: readonly SweepRow<R>[]) => void,
 ): Generator<void, SweepRow<R>[]> {
   const total = plan.trials;
   // At most about a hundred updates, however long the sweep: a notebook or a terminal
   // redraw per trial would cost more than a fast trial does.
   const every = Math.max(1, Math.ceil(total / 100));
   const rows: SweepRow<R>[] = [];
+  let rowCount = 0;
   const report = (done: number, status: ProgressState["status"]) =>
     sink?.update({
       label: experiment.name,
       done,
       total,
-      rows: rows.length,
+      rows: rowCount,
       points: plan.points.length,
       seeds: plan.seeds.length,
       status,
@@ -375,9 +410,10 @@ function* sweepSteps<S extends ParamsSchema, R extends Row>(
         report(done, "failed");
         throw new TrialError(experiment.name, { seed, cells: point.cells }, error);
       }
-      for (const row of trialRows) {
-        rows.push({ seed, ...point.cells, ...row } as SweepRow<R>);
-      }
+      const tagged = trialRows.map((row) => ({ seed, ...point.cells, ...row }) as SweepRow<R>);
+      rowCount += tagged.length;
+      if (onRows !== undefined) onRows(tagged);
+      else for (const row of tagged) rows.push(row);
       done++;
       if (done % every === 0 && done < total) {
         report(done, "running");

@@ -7,15 +7,24 @@
  */
 import { z } from "zod";
 
+/**
+ * The largest drift a clock may have, in ppm: 10,000 ppm (1%, 36 s an hour). Quartz is
+ * within ±50 ppm and even a free-running RC oscillator is within about ±1%, so anything
+ * larger is a typo (a fraction written as ppm), not a clock.
+ */
+export const MAX_DRIFT_PPM = 10_000;
+
 /** Zod schema of a {@link ClockConfig}. */
 export const ClockConfigSchema = z.strictObject({
   /** Where the clock starts relative to true time, in ms (may be negative). Default 0. */
   offsetMs: z.number().default(0),
   /**
    * How fast the clock runs, in parts per million: +100 gains 0.1 ms per second, -100
-   * loses it. Quartz is typically within ±50 ppm. Default 0.
+   * loses it. Quartz is typically within ±50 ppm; at most ±{@link MAX_DRIFT_PPM}. Default 0.
    */
-  driftPpm: z.number().gt(-1_000_000, { error: "must be greater than -1000000 (a stopped clock)" })
+  driftPpm: z.number()
+    .min(-MAX_DRIFT_PPM, { error: `must be between -${MAX_DRIFT_PPM} and ${MAX_DRIFT_PPM} ppm` })
+    .max(MAX_DRIFT_PPM, { error: `must be between -${MAX_DRIFT_PPM} and ${MAX_DRIFT_PPM} ppm` })
     .default(0),
 });
 

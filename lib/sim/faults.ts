@@ -25,7 +25,27 @@ export const FaultSchema = z.discriminatedUnion("kind", [
     atMs: at,
     kind: z.literal("partition"),
     /** Nodes in different groups cannot talk; nodes in no group are unaffected. */
-    groups: z.array(nodes).min(2, { error: "must list at least two groups" }),
+    groups: z.array(nodes).min(2, { error: "must list at least two groups" })
+      .superRefine((groups, context) => {
+        // A node in two groups would be cut from itself and its partition ill-defined.
+        const seen = new Map<NodeId, number>();
+        groups.forEach((group, g) =>
+          group.forEach((id, k) => {
+            const first = seen.get(id);
+            if (first === undefined) seen.set(id, g);
+            else {
+              context.addIssue({
+                code: "custom",
+                path: [g, k],
+                input: id,
+                message: first === g
+                  ? "is named twice in one group"
+                  : `is already in groups[${first}]: groups must not overlap`,
+              });
+            }
+          })
+        );
+      }),
   }),
   z.strictObject({
     atMs: at,
@@ -194,6 +214,9 @@ export type NemesisFaultKind =
   | "pause"
   | "clock-jump";
 
+/** Most faults one generated schedule may hold (each becomes events of a run). */
+export const MAX_NEMESIS_FAULTS = 100_000;
+
 /** Zod schema of {@link NemesisOptions}. */
 export const NemesisOptionsSchema = z.strictObject({
   /** Nodes the nemesis may hurt. */
@@ -214,7 +237,24 @@ export const NemesisOptionsSchema = z.strictObject({
   /** Largest clock step for `clock-jump` (ms, either direction). Default 1000. */
   maxClockJumpMs: positiveMs().default(1000),
   /** At most this many faults. Default unlimited (bounded by time). */
-  maxFaults: integerAtLeast(0).optional(),
+  maxFaults: integerAtLeast(0).max(MAX_NEMESIS_FAULTS, {
+    error: `must be at most ${MAX_NEMESIS_FAULTS}`,
+  }).optional(),
+}).superRefine((options, context) => {
+  // A schedule is held in memory and replayed event by event: refuse one that would
+  // not fit rather than run out of memory drawing it.
+  if (options.maxFaults !== undefined) return;
+  const expected = (options.endMs - options.startMs) / (options.meanGapMs + options.meanDurationMs);
+  if (expected > MAX_NEMESIS_FAULTS) {
+    context.addIssue({
+      code: "custom",
+      path: ["endMs"],
+      input: options.endMs,
+      message: `would draw about ${Math.round(expected)} faults, more than the ` +
+        `${MAX_NEMESIS_FAULTS} a schedule may hold; shorten the window, lengthen ` +
+        "meanGapMs or meanDurationMs, or set maxFaults",
+    });
+  }
 });
 
 /** Settings of the nemesis. */
@@ -243,7 +283,8 @@ export function generateNemesis(options: NemesisOptionsInput, random: Random): F
   const faults: Fault[] = [];
   let time = config.startMs;
   let count = 0;
-  while (config.maxFaults === undefined || count < config.maxFaults) {
+  const limit = config.maxFaults ?? MAX_NEMESIS_FAULTS;
+  while (count < limit) {
     const start = time + random.exponential(config.meanGapMs);
     const end = start + Math.max(1, random.exponential(config.meanDurationMs));
     if (end >= config.endMs) break;

@@ -96,6 +96,13 @@ export class LinkModel {
 /** Most nodes a simulation can hold (link keys pack two indices into one number). */
 export const MAX_NODES = 65_536;
 
+/** One cut: a partition (a group number per node, -1 for none) or a one-way cut. */
+interface CutRule {
+  readonly group?: Int32Array;
+  readonly from?: Uint8Array;
+  readonly to?: Uint8Array;
+}
+
 interface ResolvedOverride {
   readonly from: ReadonlySet<NodeId>;
   readonly to: ReadonlySet<NodeId>;
@@ -112,9 +119,14 @@ export class Network {
   readonly #overrides: ResolvedOverride[] = [];
   #linkCache = new Map<number, LinkModel>();
   readonly #ids: NodeId[] = [];
-  #cut: Uint8Array = new Uint8Array(0);
-  #cutCapacity = 0;
-  #cutCount = 0;
+  /**
+   * Cuts as rules, not as an n × n matrix (gigabytes at tens of thousands of nodes):
+   * single directed links in a set, partitions as a group number per node, one-way
+   * partitions as two membership flags per node. A message asks each rule, and there
+   * are rarely more than a few between heals.
+   */
+  readonly #cutSingles = new Set<number>();
+  #cutRules: CutRule[] = [];
   #fifoClock = new Map<number, number>();
 
   /** A network with the given (validated) settings. */
@@ -135,7 +147,6 @@ export class Network {
     }
     this.#ids.push(id);
     this.#linkCache.clear();
-    if (this.#cutCapacity > 0) this.#ensureCutCapacity();
     return this.#ids.length - 1;
   }
 
@@ -218,53 +229,67 @@ export class Network {
 
   /** Whether any link is cut right now. */
   get hasCuts(): boolean {
-    return this.#cutCount > 0;
+    return this.#cutSingles.size > 0 || this.#cutRules.length > 0;
   }
 
   /** Whether the directed link `from` → `to` is cut. */
   isCut(from: number, to: number): boolean {
-    return this.#cutCount > 0 && this.#cut[from * this.#cutCapacity + to] === 1;
+    const rules = this.#cutRules;
+    if (rules.length === 0 && this.#cutSingles.size === 0) return false;
+    if (this.#cutSingles.has(from * MAX_NODES + to)) return true;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as CutRule;
+      if (rule.group !== undefined) {
+        const a = rule.group[from] ?? -1, b = rule.group[to] ?? -1;
+        if (a >= 0 && b >= 0 && a !== b) return true;
+      } else if (from !== to && rule.from![from] === 1 && rule.to![to] === 1) return true;
+    }
+    return false;
   }
 
   /** Cuts the directed link `from` → `to` (indices). Returns false if it was already cut. */
   cut(from: number, to: number): boolean {
-    this.#ensureCutCapacity();
-    const index = from * this.#cutCapacity + to;
-    if (this.#cut[index] === 1) return false;
-    this.#cut[index] = 1;
-    this.#cutCount++;
+    if (this.isCut(from, to)) return false;
+    this.#cutSingles.add(from * MAX_NODES + to);
     return true;
+  }
+
+  /**
+   * Cuts every link between nodes of different groups (indices), both ways: O(nodes) in
+   * memory, whatever the groups' sizes. Groups must not overlap.
+   */
+  cutGroups(groups: readonly (readonly number[])[]): void {
+    const group = new Int32Array(this.#ids.length).fill(-1);
+    groups.forEach((members, g) => {
+      for (const index of members) group[index] = g;
+    });
+    this.#cutRules.push({ group });
+  }
+
+  /** Cuts every link from a node of `from` to a node of `to` (indices), one way. */
+  cutOneWay(from: readonly number[], to: readonly number[]): void {
+    const fromFlags = new Uint8Array(this.#ids.length);
+    const toFlags = new Uint8Array(this.#ids.length);
+    for (const index of from) fromFlags[index] = 1;
+    for (const index of to) toFlags[index] = 1;
+    this.#cutRules.push({ from: fromFlags, to: toFlags });
   }
 
   /** Restores every cut link. */
   healAll(): void {
-    this.#cut.fill(0);
-    this.#cutCount = 0;
+    this.#cutSingles.clear();
+    this.#cutRules = [];
   }
 
   /** Every cut link as [from, to] ids. */
   cutLinks(): [NodeId, NodeId][] {
     const links: [NodeId, NodeId][] = [];
-    if (this.#cutCount === 0) return links;
+    if (!this.hasCuts) return links;
     for (let from = 0; from < this.#ids.length; from++) {
       for (let to = 0; to < this.#ids.length; to++) {
         if (this.isCut(from, to)) links.push([this.#ids[from] as NodeId, this.#ids[to] as NodeId]);
       }
     }
     return links;
-  }
-
-  #ensureCutCapacity(): void {
-    const needed = this.#ids.length;
-    if (needed <= this.#cutCapacity) return;
-    const capacity = Math.max(8, needed * 2);
-    const grown = new Uint8Array(capacity * capacity);
-    for (let from = 0; from < this.#cutCapacity; from++) {
-      for (let to = 0; to < this.#cutCapacity; to++) {
-        grown[from * capacity + to] = this.#cut[from * this.#cutCapacity + to] as number;
-      }
-    }
-    this.#cut = grown;
-    this.#cutCapacity = capacity;
   }
 }

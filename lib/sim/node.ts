@@ -19,7 +19,8 @@ export type TimerId = number;
  * A message between nodes: any plain object whose `type` names its kind
  * ("RequestVote", "Ping"). The type colours the space-time diagram and heads the
  * message's one-line description. Messages are values: the simulator freezes them
- * (shallowly) on send, so a receiver cannot change what the sender holds.
+ * deeply on send, so a receiver cannot change what the sender holds, and refuses one
+ * the trace could not record (a cycle, a BigInt).
  */
 export interface Message {
   /** The kind of message. */

@@ -6,7 +6,16 @@
  */
 import { Observable, type Subscriber } from "rxjs";
 import { z } from "zod";
-import { integerAtLeast, parseConfig, positiveMs, seedField } from "../config/mod.ts";
+import {
+  ConfigError,
+  type ConfigIssue,
+  integerAtLeast,
+  isObjectPrototypeName,
+  nodeIdField,
+  parseConfig,
+  positiveMs,
+  seedField,
+} from "../config/mod.ts";
 import { type ClockConfigInput, ClockConfigSchema, NodeClock } from "./clock.ts";
 import { SimulationError } from "./errors.ts";
 import { CalendarQueue } from "./calendar_queue.ts";
@@ -15,12 +24,14 @@ import {
   type Fault,
   type FaultInput,
   FaultScheduleSchema,
+  FaultSchema,
   validateFaultSchedule,
 } from "./faults.ts";
 import {
   type LinkOverride,
   LinkOverrideSchema,
   type LinkSettings,
+  MAX_NODES,
   Network,
   NetworkConfigSchema,
 } from "./network.ts";
@@ -34,6 +45,7 @@ import {
   type TimerId,
 } from "./node.ts";
 import { Random } from "./random.ts";
+import { sealMessage } from "./seal.ts";
 import {
   describeMessage,
   describePayload,
@@ -49,13 +61,20 @@ export const SimulationConfigSchema = z.strictObject({
   seed: seedField().default(1),
   /** The network's latency, loss, duplication, order and per-link overrides. */
   network: NetworkConfigSchema.prefault({}),
-  /** Clock offset and drift per node id. Nodes not listed have perfect clocks. */
-  clocks: z.record(z.string(), ClockConfigSchema).default({}),
+  /**
+   * Clock offset and drift per node id. Nodes not listed have perfect clocks; an id that
+   * names no node is an error when the run starts.
+   */
+  clocks: z.record(nodeIdField(), ClockConfigSchema).default({}),
   /** Faults to inject, at their times. Default none. */
   faults: FaultScheduleSchema.default([]),
   /** Keep a trace of every event (turn off for sweeps; it then costs nothing). Default true. */
   record: z.boolean().default(true),
-  /** Freeze each message on send, so no node can mutate another's copy. Default true. */
+  /**
+   * Freeze each message on send, deeply, so no node can change what another holds.
+   * Default true. Either way a message must be an object with a string `type` holding
+   * no cycle and no BigInt: the trace must be able to record and hash it.
+   */
   freezeMessages: z.boolean().default(true),
   /** Most events one `run*` call may process before failing. Default 10,000,000. */
   maxEvents: integerAtLeast(1).default(10_000_000),
@@ -193,6 +212,10 @@ export class Simulation<M extends Message = Message> {
   readonly #invariants: { name: string; check: () => string | undefined }[] = [];
   readonly #subscribers = new Set<Subscriber<TraceRecord>>();
   #pendingFaults: Fault[] = [];
+  /** Link overrides whose node names are checked when the run next starts. */
+  #uncheckedLinks: { readonly path: string; readonly override: LinkOverride }[] = [];
+  /** Whether the config's clocks have been checked against the nodes. */
+  #clocksChecked = false;
   /** Faults in the queue, not yet applied: later schedules are validated after them. */
   readonly #queuedFaults = new Set<Fault>();
   #now = 0;
@@ -221,6 +244,10 @@ export class Simulation<M extends Message = Message> {
     this.trace = new Trace(this.#nodeIds);
     this.#freeze = this.config.freezeMessages;
     this.#pendingFaults = [...this.config.faults];
+    this.#uncheckedLinks = this.config.network.links.map((override, index) => ({
+      path: `network.links[${index}]`,
+      override,
+    }));
   }
 
   /** The master seed. */
@@ -271,6 +298,11 @@ export class Simulation<M extends Message = Message> {
   addNode<T>(id: NodeId, factory: NodeFactory<M, T>, options: AddNodeOptions = {}): void {
     if (typeof id !== "string" || !/^[^\s]+$/.test(id)) {
       throw new TypeError(`Cannot add node ${JSON.stringify(id)}: ids are names without spaces`);
+    }
+    if (isObjectPrototypeName(id)) {
+      throw new TypeError(
+        `Cannot add node ${JSON.stringify(id)}: every object already has a property of that name`,
+      );
     }
     if (this.#indexById.has(id)) {
       throw new TypeError(`Cannot add node ${id}: a node with that id already exists`);
@@ -328,7 +360,9 @@ export class Simulation<M extends Message = Message> {
 
   /** Changes some links from now on ("n3's links become slow"). Later changes win. */
   setLinks(override: z.input<typeof LinkOverrideSchema>): void {
-    this.#network.addOverride(parseConfig(LinkOverrideSchema, override, "link") as LinkOverride);
+    const parsed = parseConfig(LinkOverrideSchema, override, "link") as LinkOverride;
+    this.#network.addOverride(parsed);
+    this.#uncheckedLinks.push({ path: "link", override: parsed });
   }
 
   /** Returns every link to the network's default settings. */
@@ -425,12 +459,14 @@ export class Simulation<M extends Message = Message> {
 
   /** Cuts every link between nodes of different groups, both ways, until healed. */
   partition(groups: readonly (readonly NodeId[])[]): void {
-    this.#applyFault({ atMs: this.#now, kind: "partition", groups: groups.map((g) => [...g]) });
+    this.#applyFault(this.#parseFault({ kind: "partition", groups }, "partition"));
   }
 
   /** Cuts the links from each node of `from` to each node of `to`, one way, until healed. */
   partitionOneWay(from: readonly NodeId[], to: readonly NodeId[]): void {
-    this.#applyFault({ atMs: this.#now, kind: "partition-one-way", from: [...from], to: [...to] });
+    this.#applyFault(
+      this.#parseFault({ kind: "partition-one-way", from, to }, "partitionOneWay"),
+    );
   }
 
   /** Restores every cut link. */
@@ -440,7 +476,7 @@ export class Simulation<M extends Message = Message> {
 
   /** Steps node `id`'s clock by `deltaMs`. */
   jumpClock(id: NodeId, deltaMs: number): void {
-    this.#applyFault({ atMs: this.#now, kind: "clock-jump", node: id, deltaMs });
+    this.#applyFault(this.#parseFault({ kind: "clock-jump", node: id, deltaMs }, "jumpClock"));
   }
 
   /** Processes every event up to and including virtual time `timeMs`; then now = timeMs. */
@@ -464,9 +500,9 @@ export class Simulation<M extends Message = Message> {
    */
   runUntilTrue(predicate: () => boolean, options: RunBoundOptions = {}): number {
     this.#prepare();
+    const limit = this.#limit(options, "run until the condition holds");
     if (predicate()) return this.#now;
     const startMs = this.#now;
-    const limit = this.#limit(options);
     const reached = this.#loop(limit, predicate);
     if (reached) return this.#now;
     this.#now = Math.max(this.#now, Math.min(limit, this.#queue.peek()?.time ?? limit));
@@ -482,7 +518,7 @@ export class Simulation<M extends Message = Message> {
   runUntilQuiet(options: RunBoundOptions = {}): number {
     this.#prepare();
     const startMs = this.#now;
-    const limit = this.#limit(options);
+    const limit = this.#limit(options, "run until quiet");
     this.#loop(limit, undefined);
     // Cancelled timers beyond the bound stay queued until their time, but wait for nothing.
     const pending = this.#pendingSummary();
@@ -658,13 +694,16 @@ export class Simulation<M extends Message = Message> {
   // ---- what nodes do through their context -------------------------------------------
 
   #send(slot: NodeSlot<M>, to: NodeId, message: M): void {
+    const problem = sealMessage(message, this.#freeze);
+    if (problem !== undefined) {
+      throw new TypeError(`Cannot send a message from ${slot.id} to ${to}: ${problem}`);
+    }
     const toIndex = this.#indexById.get(to);
     if (toIndex === undefined) {
       throw new RangeError(
         `Cannot send ${describeMessage(message)} to ${JSON.stringify(to)}: no such node`,
       );
     }
-    if (this.#freeze) Object.freeze(message);
     this.#sends++;
     const now = this.#now;
     const msgId = this.#nextMessageId++;
@@ -822,28 +861,43 @@ export class Simulation<M extends Message = Message> {
     switch (fault.kind) {
       case "partition": {
         const groups = fault.groups.map((group) => group.map((id) => this.#slot(id, "partition")));
+        // The links newly cut, for the trace: as many as pairs across groups, so listed
+        // only when someone is watching.
         const links: [NodeId, NodeId][] = [];
-        for (const [g, group] of groups.entries()) {
-          for (const [h, other] of groups.entries()) {
-            if (g === h) continue;
-            for (const a of group) {
-              for (const b of other) {
-                if (this.#network.cut(a.index, b.index)) links.push([a.id, b.id]);
+        if (this.#tracing) {
+          for (const [g, group] of groups.entries()) {
+            for (const [h, other] of groups.entries()) {
+              if (g === h) continue;
+              for (const a of group) {
+                for (const b of other) {
+                  if (!this.#network.isCut(a.index, b.index)) links.push([a.id, b.id]);
+                }
               }
             }
           }
         }
+        this.#network.cutGroups(groups.map((group) => group.map((slot) => slot.index)));
         this.#cutInFlight();
         this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
         return;
       }
       case "partition-one-way": {
+        const from = fault.from.map((id) => this.#slot(id, "partition"));
+        const to = fault.to.map((id) => this.#slot(id, "partition"));
         const links: [NodeId, NodeId][] = [];
-        for (const a of fault.from.map((id) => this.#slot(id, "partition"))) {
-          for (const b of fault.to.map((id) => this.#slot(id, "partition"))) {
-            if (a !== b && this.#network.cut(a.index, b.index)) links.push([a.id, b.id]);
+        if (this.#tracing) {
+          const seen = new Set<number>();
+          for (const a of from) {
+            for (const b of to) {
+              const key = a.index * MAX_NODES + b.index;
+              if (a !== b && !seen.has(key) && !this.#network.isCut(a.index, b.index)) {
+                seen.add(key);
+                links.push([a.id, b.id]);
+              }
+            }
           }
         }
+        this.#network.cutOneWay(from.map((slot) => slot.index), to.map((slot) => slot.index));
         this.#cutInFlight();
         this.#emit({ kind: "partition", t: this.#now, description: describeFault(fault), links });
         return;
@@ -886,6 +940,10 @@ export class Simulation<M extends Message = Message> {
         `Cannot run: this simulation already failed at ${this.#failure.timeMs.toFixed(3)} ms ` +
           `(${this.#failure.kind}); create a new one`,
       );
+    }
+    if (this.#uncheckedLinks.length > 0 || !this.#clocksChecked) {
+      const issues = this.#unknownNames();
+      if (issues.length > 0) throw new ConfigError(issues);
     }
     if (this.#pendingFaults.length === 0) return;
     const withStatus = (status: number) =>
@@ -979,10 +1037,53 @@ export class Simulation<M extends Message = Message> {
     return this.#slots[index] as NodeSlot<M>;
   }
 
-  #limit(options: RunBoundOptions): number {
-    if (options.untilMs !== undefined) return options.untilMs;
-    if (options.withinMs !== undefined) return this.#now + options.withinMs;
+  #limit(options: RunBoundOptions, action: string): number {
+    const check = (name: string, value: number, least: number) => {
+      if (typeof value !== "number" || !(value >= least)) {
+        throw new RangeError(
+          `Cannot ${action}: ${name} must be a number at least ${least} ms, got ${value}`,
+        );
+      }
+      return value;
+    };
+    if (options.untilMs !== undefined) return check("untilMs", options.untilMs, this.#now);
+    if (options.withinMs !== undefined) return this.#now + check("withinMs", options.withinMs, 0);
     return this.config.maxTimeMs;
+  }
+
+  /** A fault applied now, by a direct call such as `jumpClock`, validated like a scheduled one. */
+  #parseFault(fault: Record<string, unknown>, method: string): Fault {
+    return parseConfig(FaultSchema, { atMs: this.#now, ...fault }, method);
+  }
+
+  /** Names in link overrides and clocks that match no node, as config issues. */
+  #unknownNames(): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const nodes = `(nodes: ${this.#nodeIds.join(", ") || "none"})`;
+    for (const { path, override } of this.#uncheckedLinks) {
+      for (const side of ["from", "to"] as const) {
+        const selector = override[side];
+        const ids = typeof selector === "string" ? [selector] : selector;
+        for (const id of ids) {
+          if (!this.#indexById.has(id)) {
+            issues.push({
+              path: `${path}.${side}`,
+              message: `no node ${JSON.stringify(id)} ${nodes}`,
+            });
+          }
+        }
+      }
+    }
+    this.#uncheckedLinks = [];
+    if (!this.#clocksChecked) {
+      this.#clocksChecked = true;
+      for (const id of Object.keys(this.config.clocks)) {
+        if (!this.#indexById.has(id)) {
+          issues.push({ path: `clocks.${id}`, message: `no node ${JSON.stringify(id)} ${nodes}` });
+        }
+      }
+    }
+    return issues;
   }
 
   #describeEvent(event: SimEvent): string {

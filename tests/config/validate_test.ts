@@ -234,19 +234,23 @@ Deno.test("LinkOverrideSchema rejects bad selectors and values with their path a
   });
 });
 
-Deno.test("ClockConfigSchema rejects a stopped or reversed clock and non-numbers", () => {
+Deno.test("ClockConfigSchema rejects a drift beyond any physical clock and non-numbers", () => {
   expectMessages(ClockConfigSchema, "clocks.n1", [
     [
       { driftPpm: -1e6 },
-      "clocks.n1.driftPpm: must be greater than -1000000 (a stopped clock), got -1000000",
+      "clocks.n1.driftPpm: must be between -10000 and 10000 ppm, got -1000000",
+    ],
+    [
+      { driftPpm: 20_000 },
+      "clocks.n1.driftPpm: must be between -10000 and 10000 ppm, got 20000",
     ],
     [{ offsetMs: "5" }, 'clocks.n1.offsetMs: must be a number, got "5"'],
     [{ drift: 5 }, 'clocks.n1.drift: is not a known field; did you mean "driftPpm"?'],
   ]);
   assert.deepEqual(parseConfig(ClockConfigSchema, {}), { offsetMs: 0, driftPpm: 0 });
-  assert.deepEqual(parseConfig(ClockConfigSchema, { offsetMs: -3, driftPpm: -999_999 }), {
+  assert.deepEqual(parseConfig(ClockConfigSchema, { offsetMs: -3, driftPpm: -10_000 }), {
     offsetMs: -3,
-    driftPpm: -999_999,
+    driftPpm: -10_000,
   });
 });
 

@@ -5,8 +5,11 @@ import { ConfigError, integerAtLeast, probability } from "../../lib/config/mod.t
 import {
   defineExperiment,
   deriveSeed,
+  MAX_SWEEP_TRIALS,
+  pingRtt,
   planSweep,
   type ProgressState,
+  runSweepPlan,
   seedList,
   sweep,
   sweepAsync,
@@ -304,4 +307,24 @@ Deno.test("sweepAsync refuses a bad grid before running anything", async () => {
     sweepAsync(coins, { grid: { flips: [0] }, progress: false }),
     new ConfigError([{ path: "grid.flips[0]", message: "must be at least 1, got 0" }]),
   );
+});
+
+Deno.test("planSweep refuses sweeps over more than MAX_SWEEP_TRIALS trials, before allocating", () => {
+  assert.throws(() => seedList(100_000_000), {
+    name: "ConfigError",
+    message: /^seeds: must be at most 1000000 in one sweep/,
+  });
+  assert.throws(
+    () => planSweep(pingRtt, { grid: { nodes: [2, 3, 4, 5] }, seeds: MAX_SWEEP_TRIALS / 2 }),
+    { message: /^grid: asks for 4 points × 500000 seeds = 2000000 trials, more than the 1000000/ },
+  );
+  assert.equal(seedList(MAX_SWEEP_TRIALS).length, MAX_SWEEP_TRIALS);
+});
+
+Deno.test("runSweepPlan hands each trial's rows to onRows, in the serial order, and keeps none", () => {
+  const plan = planSweep(pingRtt, { grid: { nodes: [2, 3] }, seeds: 3, params: { pings: 2 } });
+  const streamed: unknown[] = [];
+  const kept = runSweepPlan(pingRtt, plan, { onRows: (rows) => streamed.push(...rows) });
+  assert.deepEqual(kept, []);
+  assert.deepEqual(streamed, runSweepPlan(pingRtt, plan));
 });

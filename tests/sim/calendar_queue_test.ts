@@ -151,3 +151,61 @@ Deno.test("CalendarQueue keeps order for times on a decimal grid, whose day boun
     { seed: 97, numRuns: 300 },
   );
 });
+
+/** An item that counts how often the queue reads its time: the queue's work, without a clock. */
+class CountedItem {
+  static reads = 0;
+  readonly #time: number;
+  constructor(time: number, readonly seq: number) {
+    this.#time = time;
+  }
+  get time(): number {
+    CountedItem.reads++;
+    return this.#time;
+  }
+}
+
+Deno.test("CalendarQueue costs O(1) per event when thousands of events share one time", () => {
+  // A burst of simultaneous events (many nodes starting at once, a FIFO link holding
+  // messages back) used to shift past every earlier event of the same time: quadratic.
+  const count = 20_000;
+  const queue = new CalendarQueue<CountedItem>();
+  CountedItem.reads = 0;
+  let seq = 0;
+  for (let i = 0; i < count; i++) queue.push(new CountedItem(5, seq++));
+  // A few other times around the burst, so the burst is not alone in its bucket.
+  for (const time of [1, 3, 7, 9]) queue.push(new CountedItem(time, seq++));
+  const popped: number[] = [];
+  for (let item = queue.pop(); item !== undefined; item = queue.pop()) {
+    popped.push(item.seq);
+    // Events at "now" keep arriving while the burst drains.
+    if (popped.length % 3 === 0 && popped.length < count) {
+      queue.push(new CountedItem(5, seq++));
+    }
+  }
+  const readsPerEvent = CountedItem.reads / seq;
+  assert.ok(readsPerEvent < 20, `${readsPerEvent.toFixed(1)} time reads per event`);
+  // FIFO: the burst comes out in insertion order, between the times around it.
+  const fives = popped.filter((s) => s < count || s >= count + 4);
+  assert.deepEqual(fives, [...fives].sort((a, b) => a - b));
+  assert.deepEqual(popped.slice(0, 2), [count, count + 1]);
+  assert.deepEqual(popped.slice(-2), [count + 2, count + 3]);
+  assert.equal(popped.length, seq);
+});
+
+Deno.test("CalendarQueue re-estimates its days when a tight burst leaves them too narrow", () => {
+  // Days sized for a burst 1e-9 ms apart, then times 0.01 ms apart: without
+  // re-estimating, each pop walks a whole year of empty days.
+  const queue = new CalendarQueue<Item>();
+  let seq = 0;
+  for (let i = 0; i < 5_000; i++) queue.push({ time: i * 1e-9, seq, id: seq++ });
+  for (let i = 0; i < 5_000; i++) queue.push({ time: 10 + i * 0.01, seq, id: seq++ });
+  let last = -1;
+  for (let item = queue.pop(); item !== undefined; item = queue.pop()) {
+    assert.ok(item.seq === last + 1, `popped ${item.seq} after ${last}`);
+    last = item.seq;
+  }
+  assert.equal(last, seq - 1);
+  const perPop = queue.daysWalked / seq;
+  assert.ok(perPop < 50, `${perPop.toFixed(0)} empty days walked per pop`);
+});

@@ -24,8 +24,8 @@ function clockSim() {
   const sim = new Simulation({
     seed: 1,
     clocks: {
-      fast: { driftPpm: 100_000 },
-      slow: { driftPpm: -50_000, offsetMs: -20 },
+      fast: { driftPpm: 10_000 },
+      slow: { driftPpm: -5_000, offsetMs: -20 },
       skewed: { offsetMs: 250 },
     },
   });
@@ -45,18 +45,18 @@ function clockSim() {
 Deno.test("Simulation clocks: drift and offset move ctx.now() as configured", () => {
   const { sim, contexts } = clockSim();
   sim.runUntil(1000);
-  close(contexts.get("fast")?.now(), 1100, "fast");
-  close(contexts.get("slow")?.now(), 1000 * 0.95 - 20, "slow");
+  close(contexts.get("fast")?.now(), 1010, "fast");
+  close(contexts.get("slow")?.now(), 1000 * 0.995 - 20, "slow");
   close(contexts.get("skewed")?.now(), 1250, "skewed");
   close(contexts.get("exact")?.now(), 1000, "exact");
-  close(sim.localTime("fast"), 1100, "localTime");
+  close(sim.localTime("fast"), 1010, "localTime");
 });
 
 Deno.test("Simulation clocks: timers run in local time, so a fast clock fires early in true time", () => {
   const { sim, fired } = clockSim();
   sim.runUntil(1000);
-  close(fired.get("fast")?.[0], 100 / 1.1, "fast");
-  close(fired.get("slow")?.[0], 100 / 0.95, "slow");
+  close(fired.get("fast")?.[0], 100 / 1.01, "fast");
+  close(fired.get("slow")?.[0], 100 / 0.995, "slow");
   close(fired.get("skewed")?.[0], 100, "offset does not change durations");
   close(fired.get("exact")?.[0], 100, "exact");
 });

@@ -303,3 +303,23 @@ Deno.test("Simulation applies config faults at their times, in the trace", () =>
   assert.equal(sim.status("n4"), "up");
   assert.equal(sim.status("n5"), "up");
 });
+
+Deno.test("generateNemesis refuses a window that would draw more faults than a schedule holds", () => {
+  assert.throws(
+    () => generateNemesis({ nodes: ["n1", "n2", "n3"], endMs: 1e12 }, new Random(1)),
+    {
+      name: "ConfigError",
+      message: /^nemesis\.endMs: would draw about 500000000 faults, more than the 100000/,
+    },
+  );
+  // With maxFaults the window may be long: the count bounds the schedule.
+  const faults = generateNemesis(
+    { nodes: ["n1", "n2", "n3"], endMs: 1e12, maxFaults: 10 },
+    new Random(1),
+  );
+  assert.ok(faults.length > 0 && faults.length <= 20);
+  assert.throws(
+    () => generateNemesis({ nodes: ["n1", "n2"], endMs: 1e12, maxFaults: 1e9 }, new Random(1)),
+    { message: /^nemesis\.maxFaults: must be at most 100000/ },
+  );
+});

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { defineExperiment, experiments, pingRtt, sweep } from "../../lib/experiments/mod.ts";
+import {
+  defineExperiment,
+  experiments,
+  formatJson,
+  pingRtt,
+  sweep,
+} from "../../lib/experiments/mod.ts";
 import { replayCommand } from "../../lib/testing/mod.ts";
 import { type Message, Simulation } from "../../lib/sim/mod.ts";
 import { type CliIo, runCli } from "../../tools/exp.ts";
@@ -206,4 +212,64 @@ Deno.test("runCli exits with 0 when the trials pass", () => {
   });
   assert.equal(code, 0, io.err.join(""));
   assert.deepEqual(JSON.parse(io.out.join("")), [{ seed: 1, ok: true }]);
+});
+
+/** A trial whose node sets a timer forever, under a small event budget. */
+const endless = defineExperiment({
+  name: "endless",
+  title: "A run longer than its event budget",
+  params: z.strictObject({ rows: z.number().default(2) }),
+  trial: (params, seed) => {
+    const sim = new Simulation({ seed, maxEvents: 50 });
+    sim.addNode("a", (ctx) => ({
+      start: () => ctx.setTimer(1, "t"),
+      onTimer: () => ctx.setTimer(1, "t"),
+      onMessage: () => {},
+    }));
+    if (seed === 3) sim.runUntilQuiet({ untilMs: 1_000 });
+    return Array.from({ length: params.rows }, (_, index) => ({ index }));
+  },
+});
+
+Deno.test("runCli refuses parameters too large to run with exit 2 and a line saying why", () => {
+  const cases: [string[], RegExp][] = [
+    [["run", "ping-rtt", "--seeds", "100000000"], /^seeds: must be at most 1000000 in one sweep/],
+    [["run", "ping-rtt", "--seeds", "4290000000"], /^seeds: must be at most 1000000/],
+    [
+      ["run", "false-suspicion", "--param", "intervalMs=0.000001"],
+      /^params\.intervalMs: gives crashAtMs \/ intervalMs = 1\.00e\+10 heartbeats/,
+    ],
+    [["run", "ping-rtt", "--param", "nodes=1000", "--param", "pings=100000"], /^params\.pings: /],
+    [
+      ["run", "latency-shapes", "--param", "distributions=[]"],
+      /^params\.distributions: must name at least one distribution/,
+    ],
+  ];
+  for (const [args, reason] of cases) {
+    const io = memoryIo();
+    assert.equal(runCli(args, { io }), 2, `${args.join(" ")}: ${io.err.join("")}`);
+    assert.match(io.err.join(""), reason);
+    assert.deepEqual(io.out, []);
+  }
+  const io = memoryIo();
+  const code = runCli(["run", "endless", "--seeds", "5"], { experiments: [endless], io });
+  assert.equal(code, 2);
+  assert.match(io.err.join(""), /^Cannot run endless with these parameters: they ask for more/);
+  assert.match(io.err.join(""), /seed 3/);
+});
+
+Deno.test("runCli --json streams rows as trials end, with exactly formatJson's text", () => {
+  const io = memoryIo();
+  assert.equal(
+    runCli(["run", "endless", "--seeds", "2", "--json"], { experiments: [endless], io }),
+    0,
+  );
+  assert.ok(io.out.length >= 3, "one write per trial plus the closing bracket");
+  assert.equal(
+    io.out.join(""),
+    formatJson(sweep(endless, { seeds: 2, progress: false })),
+  );
+  const none = memoryIo();
+  runCli(["run", "endless", "--param", "rows=0", "--json"], { experiments: [endless], io: none });
+  assert.equal(none.out.join(""), "[]\n");
 });
