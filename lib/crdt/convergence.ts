@@ -284,6 +284,8 @@ export function simulateCrdtConvergence(
   };
   simulation.runUntil(params.healAtMs);
   const limitMs = params.healAtMs + params.maxWaitMs;
+  // An event at the limit, so the wait below ends there even if nothing else happens.
+  simulation.at(limitMs, () => {});
   simulation.runUntilTrue(() => same() || simulation.now >= limitMs, { untilMs: limitMs + 1 });
   // Digests agree; confirm on the states themselves (a hash collision would show here).
   const states = replicas().map((r) => canonicalJson(r.state));

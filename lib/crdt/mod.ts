@@ -19,3 +19,4 @@ export * from "./crdt.ts";
 export * from "./registers.ts";
 export * from "./rga.ts";
 export * from "./sets.ts";
+export * from "./history.ts";

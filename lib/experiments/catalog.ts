@@ -20,6 +20,7 @@ import { pingRtt } from "./ping_rtt.ts";
 import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
 import { raftVsPaxos } from "./raft_vs_paxos.ts";
+import { crdtConvergence } from "../crdt/convergence.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
 import { overload } from "../resilience/overload.ts";
@@ -45,6 +46,7 @@ export const experiments: readonly AnyExperiment[] = [
   paxosDuel,
   multiPaxosKv,
   raftVsPaxos,
+  crdtConvergence,
   backoff,
   overload,
   dependencyFailure,
