@@ -14,3 +14,4 @@ export * from "./ch15_partitioning.ts";
 export * from "./ch16_load_balancing.ts";
 export * from "./result.ts";
 export * from "./ch17_resilience.ts";
+export * from "./ch11_crdts.ts";
