@@ -16,7 +16,7 @@ export * from "./catalog.ts";
 export * from "./convergence.ts";
 export * from "./counters.ts";
 export * from "./crdt.ts";
+export * from "./history.ts";
 export * from "./registers.ts";
 export * from "./rga.ts";
 export * from "./sets.ts";
-export * from "./history.ts";
