@@ -22,7 +22,7 @@ import { hashString } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
 import { replayCommand } from "../testing/replay.ts";
 import { CRDT_NAMES, CRDTS } from "./catalog.ts";
-import { type AnyCrdt, canonicalJson, jsonBytes } from "./crdt.ts";
+import { type AnyCrdt, canonicalJson, jsonBytes, sameState } from "./crdt.ts";
 
 /** What replicas send each other. */
 export type GossipMessage =
@@ -44,6 +44,8 @@ export interface GossipMeter {
   messages: number;
   /** Updates made. */
   updates: number;
+  /** Joins after which the state was not above the old one (only counted when checked). */
+  inflationViolations: number;
 }
 
 /** Options of a {@link CrdtReplica}. */
@@ -60,6 +62,12 @@ export interface CrdtReplicaOptions {
   readonly updatesUntilMs: number;
   /** Where sends are counted. */
   readonly meter: GossipMeter;
+  /**
+   * Check after every join that the new state is above the old one (merging the old
+   * state back changes nothing): the lattice's inflation, the reason gossip converges.
+   * Costs a comparison of whole states per message.
+   */
+  readonly checkInflation?: boolean;
 }
 
 /** A replica of a CRDT that updates at random and gossips to every peer. */
@@ -150,7 +158,11 @@ export class CrdtReplica implements Node<GossipMessage, GossipTimer> {
   }
 
   #join(other: unknown): void {
-    const next = this.#options.crdt.merge(this.#state, other);
+    const { crdt, checkInflation, meter } = this.#options;
+    const next = crdt.merge(this.#state, other);
+    if (checkInflation && !sameState(crdt.merge(next, this.#state), next)) {
+      meter.inflationViolations++;
+    }
     if (next !== this.#state) this.#digest = undefined;
     this.#state = next;
   }
@@ -183,6 +195,8 @@ export const CrdtConvergenceParamsSchema = z.strictObject({
   maxWaitMs: positiveMs().default(5000)
     .describe("How long after the heal to wait for convergence before giving up, in ms"),
   lossProbability: probability().default(0.05).describe("Probability that a message is lost"),
+  checkInflation: z.boolean().default(false)
+    .describe("Check after every join that the state only moved up (slower); counted in the row"),
   latency: DistributionSchema.default({ kind: "uniform", minMs: 1, maxMs: 10 })
     .describe("One-way delay of every message (a distribution, as JSON)"),
 }).refine((p) => p.partitionAtMs < p.healAtMs, {
@@ -215,6 +229,8 @@ export type CrdtConvergenceRow = {
   readonly messages: number;
   /** Size of the final state of the first replica, in bytes. */
   readonly stateBytes: number;
+  /** Joins that did not move a state up (always 0 unless checkInflation is set). */
+  readonly inflationViolations: number;
   /** The value every replica reads at the end (of the first replica when they differ), as JSON. */
   readonly value: string;
 };
@@ -254,7 +270,7 @@ export function simulateCrdtConvergence(
     network: { latency: params.latency, lossProbability: params.lossProbability },
     replay: replayCommand("crdt-convergence", seed, { params, defaults: DEFAULTS }),
   });
-  const meter: GossipMeter = { bytes: 0, messages: 0, updates: 0 };
+  const meter: GossipMeter = { bytes: 0, messages: 0, updates: 0, inflationViolations: 0 };
   simulation.addNodes(ids, (ctx) =>
     new CrdtReplica(ctx, {
       crdt,
@@ -263,6 +279,7 @@ export function simulateCrdtConvergence(
       updateMeanGapMs: params.updateMeanGapMs,
       updatesUntilMs: params.healAtMs,
       meter,
+      checkInflation: params.checkInflation,
     }));
   // Two random non-empty sides: shuffle, then cut at a random point.
   const random = simulation.random.child("partition");
@@ -305,6 +322,7 @@ export function simulateCrdtConvergence(
       bytesGossiped: meter.bytes,
       messages: meter.messages,
       stateBytes: jsonBytes(first.state),
+      inflationViolations: meter.inflationViolations,
       value: JSON.stringify(crdt.value(first.state)),
     },
   };

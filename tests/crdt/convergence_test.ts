@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { CRDT_NAMES, crdtConvergence, simulateCrdtConvergence } from "../../lib/crdt/mod.ts";
+import {
+  BROKEN_CRDTS,
+  CRDT_NAMES,
+  crdtConvergence,
+  simulateCrdtConvergence,
+} from "../../lib/crdt/mod.ts";
 import { findExperiment } from "../../lib/experiments/catalog.ts";
 
 Deno.test("crdt-convergence is registered and rejects bad parameters by name", () => {
@@ -45,4 +50,25 @@ Deno.test("a run that cannot converge in time says so instead of throwing", () =
   const [row] = crdtConvergence.run({ gossipIntervalMs: 10_000, maxWaitMs: 10 }, 1);
   assert.equal(row?.converged, false);
   assert.equal(row?.timeToConvergeMs, null);
+});
+
+Deno.test("checked after every join, every CRDT's states only move up during the runs", () => {
+  for (const crdt of CRDT_NAMES) {
+    const params = crdtConvergence.parseParams({ crdt, checkInflation: true, replicas: 3 });
+    for (let seed = 1; seed <= 5; seed++) {
+      const { row } = simulateCrdtConvergence(params, seed);
+      assert.equal(row.inflationViolations, 0, `${crdt} seed ${seed}`);
+    }
+  }
+});
+
+Deno.test("the in-run inflation check catches a PN-Counter merged by sum on the first seeds", () => {
+  const params = crdtConvergence.parseParams({ crdt: "pn-counter", checkInflation: true });
+  const broken = BROKEN_CRDTS["pn-counter-sum-merge"];
+  // Every gossip message re-adds what the receiver already had; any run with one update
+  // and one message shows it. Budget 10 seeds; each of the first 10 must catch it.
+  for (let seed = 1; seed <= 10; seed++) {
+    const { row } = simulateCrdtConvergence(params, seed, { crdt: broken });
+    assert.ok(row.inflationViolations > 0, `seed ${seed}`);
+  }
 });
