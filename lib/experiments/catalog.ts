@@ -21,6 +21,7 @@ import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
 import { raftVsPaxos } from "./raft_vs_paxos.ts";
 import { pbft } from "./pbft.ts";
+import { crdtConvergence } from "../crdt/convergence.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
 import { overload } from "../resilience/overload.ts";
@@ -57,6 +58,7 @@ export const experiments: readonly AnyExperiment[] = [
   quorumKv,
   pbs,
   pbft,
+  crdtConvergence,
   backoff,
   overload,
   dependencyFailure,
