@@ -39,7 +39,8 @@ function expectMessages(
   }
 }
 
-const KINDS = '"constant", "uniform", "exponential", "normal", "lognormal", "pareto", "empirical"';
+const KINDS =
+  '"constant", "uniform", "exponential", "normal", "lognormal", "pareto", "empirical", "mixture"';
 const FAULT_KINDS =
   '"partition", "partition-one-way", "heal", "crash", "restart", "pause", "resume", "clock-jump"';
 
