@@ -34,6 +34,7 @@ import {
 } from "../consensus/raft_trial.ts";
 import type { Row } from "../experiments/experiment.ts";
 import type { TraceRecord } from "../sim/trace.ts";
+import type { RaftMessage } from "../consensus/raft_messages.ts";
 import type { Figure } from "../viz/figure.ts";
 import * as Plot from "@observablehq/plot";
 import { spaceTimeDiagram } from "../viz/space_time.ts";
@@ -472,9 +473,7 @@ function drawFailure(
       commitFocus(trace.records, failure, at) ??
       recentFocus(failure, at, windowMs);
     const lane = (node: string) => servers.indexOf(node);
-    const records = trace.records.filter((record) =>
-      !("msgId" in record) || focus.keeps(record as MessageRecord)
-    );
+    const records = trace.records.filter((record) => !("msgId" in record) || focus.keeps(record));
     const label = (above: boolean, stands: boolean, before: boolean) =>
       Plot.text(
         focus.labels.filter((row) =>
@@ -521,7 +520,7 @@ function drawFailure(
 }
 
 /** A send, delivery or drop in the trace. */
-type MessageRecord = Extract<TraceRecord, { readonly msgId: number }>;
+type MessageRecord = Extract<TraceRecord<RaftMessage>, { readonly msgId: number }>;
 
 /** A word written on the diagram at an event. */
 interface FocusLabel {
@@ -555,7 +554,7 @@ const WRONG = "#d62728";
  * labelled with the candidate's last entry and each answer with the vote.
  */
 function electionFocus(
-  records: readonly TraceRecord[],
+  records: readonly TraceRecord<RaftMessage>[],
   failure: RaftTrialFailure,
   at: number,
   votes: boolean,
@@ -565,8 +564,8 @@ function electionFocus(
   const candidate = match[1] as string;
   const term = Number(match[2]);
   const ofElection = (record: MessageRecord) => {
-    const message = record.message as { type: string; term?: number };
-    return message.term === term &&
+    const message = record.message;
+    return "term" in message && message.term === term &&
       ((message.type === "RequestVote" && record.from === candidate) ||
         (message.type === "RequestVoteReply" && record.to === candidate));
   };
@@ -576,12 +575,7 @@ function electionFocus(
   if (sends.length === 0) return undefined;
   const labels: FocusLabel[] = [];
   for (const record of sends) {
-    const message = record.message as {
-      type: string;
-      lastLogTerm?: number;
-      lastLogIndex?: number;
-      granted?: boolean;
-    };
+    const message = record.message;
     if (message.type === "RequestVote" && record === sends[0]) {
       labels.push({
         t: record.t,
@@ -640,7 +634,7 @@ function electionFocus(
  * followers' answers with how far their logs match.
  */
 function commitFocus(
-  records: readonly TraceRecord[],
+  records: readonly TraceRecord<RaftMessage>[],
   failure: RaftTrialFailure,
   at: number,
 ): FailureFocus | undefined {
@@ -672,12 +666,7 @@ function commitFocus(
   let commit = 0;
   for (const record of records) {
     if (record.kind !== "deliver" || record.t < fromMs || !isAppend(record)) continue;
-    const message = record.message as {
-      type: string;
-      leaderCommit?: number;
-      matchIndex?: number;
-      success?: boolean;
-    };
+    const message = record.message;
     if (message.type === "AppendEntries") {
       commit = Math.max(commit, message.leaderCommit ?? 0);
       say({
@@ -687,8 +676,8 @@ function commitFocus(
         above: true,
         colour: WRONG,
       });
-    } else if (message.success) {
-      stored = Math.max(stored, message.matchIndex ?? 0);
+    } else if (message.type === "AppendEntriesReply" && message.success) {
+      stored = Math.max(stored, message.matchIndex);
       say({
         t: record.sentAt,
         node: record.from,

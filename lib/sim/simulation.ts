@@ -180,7 +180,7 @@ export class Simulation<M extends Message = Message> {
   /** The validated settings of this run. */
   readonly config: SimulationConfig;
   /** Every record of the run (empty when `record` is false). */
-  readonly trace: Trace;
+  readonly trace: Trace<M>;
   /** The master random stream; take `random.child("workload")` and the like from it. */
   readonly random: Random;
 
@@ -218,7 +218,7 @@ export class Simulation<M extends Message = Message> {
     this.#network = new Network(this.config.network);
     this.#tracing = this.config.record;
     this.#recording = this.config.record;
-    this.trace = new Trace(this.#nodeIds);
+    this.trace = new Trace<M>(this.#nodeIds);
     this.#freeze = this.config.freezeMessages;
     this.#pendingFaults = [...this.config.faults];
   }
