@@ -11,6 +11,7 @@ export * from "./errors.ts";
 export * from "./event_queue.ts";
 export * from "./faults.ts";
 export * from "./network.ts";
+export * from "./network_params.ts";
 export * from "./node.ts";
 export * from "./random.ts";
 export * from "./simulation.ts";
