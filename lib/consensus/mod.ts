@@ -7,7 +7,7 @@
  * roles, terms and logs.
  *
  * ```ts
- * import { RaftCluster, raftFaultSweep, roleTimeline } from "../lib/mod.ts";
+ * import { RaftCluster, raftFaultSweep, roleTimeline } from "../lib/consensus/mod.ts";
  * const cluster = new RaftCluster({ seed: 1, servers: 5, clients: 2 });
  * cluster.runUntilLeader();
  * roleTimeline(cluster.simulation.trace);

@@ -4,14 +4,13 @@ import { z } from "zod";
 import { ConfigError, integerAtLeast, probability } from "../../lib/config/mod.ts";
 import {
   defineExperiment,
-  deriveSeed,
-  planSweep,
   type ProgressState,
   seedList,
   sweep,
   sweepAsync,
   TrialError,
 } from "../../lib/experiments/mod.ts";
+import { deriveSeed, planSweep } from "../../lib/experiments/sweep.ts";
 import { Random } from "../../lib/sim/mod.ts";
 
 /** Flips `flips` coins with bias `p`; one row per flip, so row counts are checkable. */
