@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { CalendarQueue, EventQueue, type Scheduled } from "../lib/sim/mod.ts";
+import { CalendarQueue } from "../lib/sim/calendar_queue.ts";
+import { EventQueue, type Scheduled } from "../lib/sim/event_queue.ts";
 import type { BenchReport } from "./report.ts";
 
 /** Events in the burst. */

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { EventQueue, type Message, Random, Simulation } from "../lib/sim/mod.ts";
+import { EventQueue } from "../lib/sim/event_queue.ts";
+import { type Message, Random, Simulation } from "../lib/sim/mod.ts";
 import type { BenchReport } from "./report.ts";
 
 /** One benchmark scenario of the message-passing core. */

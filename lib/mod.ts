@@ -1,8 +1,12 @@
 /**
- * The course library: everything a chapter imports, from one place.
+ * What every chapter uses: the simulator, validated configs, experiments and their sweeps,
+ * figures, and the course's claims and tables. A chapter imports its topic from that
+ * topic's own module (`../lib/consensus/mod.ts`, `../lib/clocks/mod.ts`, ...), and its
+ * exercises' self-checks from `../lib/exercises/mod.ts`.
  *
  * ```ts
  * import { Simulation, spaceTimeDiagram } from "../lib/mod.ts";
+ * import { RaftCluster } from "../lib/consensus/mod.ts";
  * ```
  *
  * @module
@@ -11,11 +15,4 @@ export * from "./config/mod.ts";
 export * from "./sim/mod.ts";
 export * from "./experiments/mod.ts";
 export * from "./viz/mod.ts";
-export * from "./resilience/mod.ts";
-export * from "./membership/mod.ts";
-export * from "./clocks/mod.ts";
-export * from "./exercises/mod.ts";
 export * from "./course/mod.ts";
-export * from "./history/mod.ts";
-export * from "./check/mod.ts";
-export * from "./consensus/mod.ts";

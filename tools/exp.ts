@@ -17,25 +17,23 @@
  */
 import { ConfigError } from "../lib/config/mod.ts";
 import { SimulationError } from "../lib/sim/mod.ts";
+import { type AnyExperiment, describeExperiment } from "../lib/experiments/catalog.ts";
 import {
-  type AnyExperiment,
   type CliCommand,
-  describeExperiment,
-  experiments as registered,
-  findExperiment,
-  formatCsv,
-  formatJson,
-  formatTable,
   parseCliArgs,
-  planSweep,
-  type ProgressSink,
   type RunCommand,
-  runSweepPlan,
-  terminalProgress,
-  TrialError,
   USAGE,
   UsageError,
+} from "../lib/experiments/cli_args.ts";
+import { formatCsv, formatJson, formatTable } from "../lib/experiments/format.ts";
+import {
+  experiments as registered,
+  findExperiment,
+  type ProgressSink,
+  TrialError,
 } from "../lib/experiments/mod.ts";
+import { terminalProgress } from "../lib/experiments/progress.ts";
+import { planSweep, runSweepPlan } from "../lib/experiments/sweep.ts";
 
 /** Where the CLI reads and writes; tests replace it. */
 export interface CliIo {

@@ -4,7 +4,7 @@
  * as bars per process with the point where linearization fails.
  *
  * ```ts
- * import { checkLinearizable, describeResult, historyBars } from "../lib/mod.ts";
+ * import { checkLinearizable, describeResult, historyBars } from "../lib/check/mod.ts";
  * const result = checkLinearizable(history);
  * console.log(describeResult(result));
  * historyBars(history, { evidence: result.evidence });

@@ -62,3 +62,35 @@ export function nodeIdField(): z.ZodString {
 export function isObjectPrototypeName(name: string): boolean {
   return name in Object.prototype;
 }
+
+/**
+ * The fields of `shape` with some defaults replaced, each keeping its validation and its
+ * description: a knob is declared once (in the protocol's options schema), and a use that
+ * needs another default says so by name here instead of declaring the field again.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ *
+ * const Options = z.strictObject({ timeoutMs: positiveMs().default(150).describe("Timeout") });
+ * const Fast = z.strictObject(withDefaults(Options.shape, { timeoutMs: 50 }));
+ * Fast.parse({}).timeoutMs; // 50
+ * ```
+ */
+export function withDefaults<S extends Readonly<Record<string, z.ZodType>>>(
+  shape: S,
+  defaults: { readonly [K in keyof S]?: z.output<S[K]> },
+): S {
+  const fields: Record<string, z.ZodType> = { ...shape };
+  for (const [key, value] of Object.entries(defaults)) {
+    const field = shape[key];
+    if (!(field instanceof z.ZodDefault)) {
+      throw new TypeError(`Cannot override the default of "${key}": the field has no default`);
+    }
+    const redefaulted = (field.unwrap() as z.ZodType).default(value as never);
+    fields[key] = field.description === undefined
+      ? redefaulted
+      : redefaulted.describe(field.description);
+  }
+  return fields as S;
+}

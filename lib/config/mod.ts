@@ -4,5 +4,16 @@
  *
  * @module
  */
-export * from "./fields.ts";
-export * from "./validate.ts";
+export {
+  integerAtLeast,
+  nodeIdField,
+  nonNegativeMs,
+  nonNegativeNumber,
+  positiveMs,
+  positiveNumber,
+  probability,
+  seedField,
+  withDefaults,
+} from "./fields.ts";
+export { closestName, ConfigError, describeIssue, formatValue, parseConfig } from "./validate.ts";
+export type { ConfigIssue, DescribeIssueOptions } from "./validate.ts";

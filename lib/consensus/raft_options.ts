@@ -225,23 +225,30 @@ export const RaftUnsafeOptionsSchema = z.strictObject({
 /** The deliberately broken variants, each off by default. */
 export type RaftUnsafeOptions = z.output<typeof RaftUnsafeOptionsSchema>;
 
-/** Zod schema of {@link RaftOptions}. */
-export const RaftOptionsSchema = z.strictObject({
+/**
+ * The fields of {@link RaftOptions}, without the rule that ties them together: the one
+ * declaration of each Raft knob, its default and its description. Experiments and trials
+ * pick from its `shape` (with `withDefaults` from lib/config where they need another
+ * default) and apply {@link electionTimeoutsOrdered}.
+ */
+export const RaftOptionsFields = z.strictObject({
   /** Every server of the cluster, this one included (clients are not members). */
   servers: z.array(nodeIdField()).min(1, { error: "must name at least one server" }),
   /** Shortest election timeout, in ms of the server's clock. Default 150. */
-  electionTimeoutMinMs: positiveMs().default(150),
+  electionTimeoutMinMs: positiveMs().default(150).describe("Shortest election timeout, in ms"),
   /** Longest election timeout (each timeout is uniform between the two). Default 300. */
-  electionTimeoutMaxMs: positiveMs().default(300),
+  electionTimeoutMaxMs: positiveMs().default(300)
+    .describe("Longest election timeout (each is uniform between the two), in ms"),
   /** Time between a leader's heartbeats, in ms. Default 50. */
-  heartbeatIntervalMs: positiveMs().default(50),
+  heartbeatIntervalMs: positiveMs().default(50).describe("Leader heartbeat interval, in ms"),
   /** Ask for pre-votes before starting an election (thesis §9.6). Default false. */
-  preVote: z.boolean().default(false),
+  preVote: z.boolean().default(false).describe("Ask for pre-votes before an election"),
   /**
    * A new leader appends a no-op entry of its term at once, so entries of earlier terms
    * commit without waiting for a client (§8). Default true.
    */
-  appendNoopOnElection: z.boolean().default(true),
+  appendNoopOnElection: z.boolean().default(true)
+    .describe("A new leader appends a no-op entry of its term"),
   /**
    * How long a durable write takes, in ms: a RequestVote or AppendEntries reply that
    * follows a write of the term, the vote or log entries leaves only when the write is
@@ -250,21 +257,25 @@ export const RaftOptionsSchema = z.strictObject({
    * the storage here is durable the moment it is written, so only the reply's delay is
    * modelled. Default 0 (instant).
    */
-  diskWriteMs: nonNegativeMs().default(0),
+  diskWriteMs: nonNegativeMs().default(0)
+    .describe("How long a durable write takes before the reply that depends on it, in ms"),
   /** Each write takes `diskWriteMs` plus up to this much more, uniformly. Default 0. */
-  diskWriteJitterMs: nonNegativeMs().default(0),
+  diskWriteJitterMs: nonNegativeMs().default(0)
+    .describe("Each write takes up to this much longer, uniformly, in ms"),
   /**
    * Most entries in one AppendEntries. Default 64. Small values make a lagging follower
    * catch up in many steps, each ending before the leader's commit index.
    */
-  maxEntriesPerMessage: integerAtLeast(1).default(64),
+  maxEntriesPerMessage: integerAtLeast(1).default(64)
+    .describe("Most log entries in one AppendEntries (small: followers catch up in steps)"),
   /**
    * How reads are made linearizable: `read-index` (the leader confirms it still leads
    * with a heartbeat round, then answers from its state once it has applied up to the
    * commit index it saw: thesis §6.4) or `log` (a read is a log entry like a write).
    * Default "read-index".
    */
-  reads: z.enum(["read-index", "log"]).default("read-index"),
+  reads: z.enum(["read-index", "log"]).default("read-index")
+    .describe("How reads are made linearizable"),
   /** Deliberately broken variants for teaching. Default: all off. */
   unsafe: RaftUnsafeOptionsSchema.prefault({}),
   /** Replaces the §5.4.1 comparison (an exercise plugs the reader's version in here). */
@@ -295,10 +306,24 @@ export const RaftOptionsSchema = z.strictObject({
     (value) => typeof value === "function",
     { error: "must be a function () => StateMachine" },
   ).optional(),
-}).refine((options) => options.electionTimeoutMaxMs >= options.electionTimeoutMinMs, {
-  error: "must be at least electionTimeoutMinMs",
-  path: ["electionTimeoutMaxMs"],
 });
+
+/**
+ * `schema` with Raft's rule on its election timeouts: the longest is at least the
+ * shortest (reported on `electionTimeoutMaxMs`). Every schema that carries the two fields
+ * applies it, so the rule is stated once.
+ */
+export function electionTimeoutsOrdered<
+  S extends z.ZodType<{ electionTimeoutMinMs: number; electionTimeoutMaxMs: number }>,
+>(schema: S): S {
+  return schema.refine((p) => p.electionTimeoutMaxMs >= p.electionTimeoutMinMs, {
+    error: "must be at least electionTimeoutMinMs",
+    path: ["electionTimeoutMaxMs"],
+  });
+}
+
+/** Zod schema of {@link RaftOptions}. */
+export const RaftOptionsSchema = electionTimeoutsOrdered(RaftOptionsFields);
 
 /**
  * A server's settings, with defaults applied, for a state machine with commands `C` and

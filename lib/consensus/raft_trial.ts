@@ -23,10 +23,11 @@ import {
   parseConfig,
   positiveMs,
   probability,
+  withDefaults,
 } from "../config/mod.ts";
 import type { LinearizabilityResult } from "../check/linearizability.ts";
 import type { History } from "../history/operation.ts";
-import { DistributionSchema } from "../sim/distributions.ts";
+import { networkParams } from "../sim/network_params.ts";
 import type { Fault } from "../sim/faults.ts";
 import {
   defineTrial,
@@ -49,12 +50,27 @@ import {
   type RaftObserver,
   type UpToDateRule,
 } from "./raft.ts";
+import { electionTimeoutsOrdered, RaftOptionsFields } from "./raft_options.ts";
 import { RaftClient, type RaftClientTimer } from "./raft_client.ts";
 import { RaftCluster } from "./raft_cluster.ts";
 import { huntTheLeader } from "./raft_nemesis.ts";
 
+/**
+ * The Raft defaults of fault trials, faster than the paper's 150–300 ms timeouts and 50 ms
+ * heartbeats (the options' defaults): a nemesis fault lasts about 150 ms, and a trial
+ * wants several elections per fault, not one per several faults.
+ */
+export const FAULT_TRIAL_RAFT_DEFAULTS = {
+  electionTimeoutMinMs: 50,
+  electionTimeoutMaxMs: 100,
+  heartbeatIntervalMs: 15,
+} as const;
+
+/** The Raft knobs of a fault trial: the options' fields, with the fault-trial defaults. */
+const raft = withDefaults(RaftOptionsFields.shape, FAULT_TRIAL_RAFT_DEFAULTS);
+
 /** Zod schema of the parameters of a Raft fault trial (and of the `raft-kv` experiment). */
-export const RaftKvParamsSchema = z.strictObject({
+export const RaftKvParamsSchema = electionTimeoutsOrdered(z.strictObject({
   servers: integerAtLeast(1).default(5).describe("Raft servers"),
   clients: integerAtLeast(1).default(3).describe("Clients running a random workload"),
   operationsPerClient: integerAtLeast(0).default(20)
@@ -77,23 +93,19 @@ export const RaftKvParamsSchema = z.strictObject({
   ).min(1, { error: "must list at least one kind" })
     .default(["partition", "isolate", "partition-one-way", "crash", "pause", "clock-jump"])
     .describe("Faults the nemesis draws from"),
-  latency: DistributionSchema.prefault({ kind: "uniform", minMs: 1, maxMs: 10 })
-    .describe("One-way network delay (random delays reorder messages)"),
-  lossProbability: probability().default(0.02).describe("Probability a message is lost"),
-  duplicateProbability: probability().default(0.02)
-    .describe("Probability a message is delivered twice"),
-  electionTimeoutMinMs: positiveMs().default(50).describe("Shortest election timeout, in ms"),
-  electionTimeoutMaxMs: positiveMs().default(100).describe("Longest election timeout, in ms"),
-  heartbeatIntervalMs: positiveMs().default(15).describe("Leader heartbeat interval, in ms"),
-  diskWriteMs: nonNegativeMs().default(0)
-    .describe("How long a durable write takes before the reply that depends on it, in ms"),
-  maxEntriesPerMessage: integerAtLeast(1).default(64)
-    .describe("Most log entries in one AppendEntries (small: followers catch up in steps)"),
-  preVote: z.boolean().default(false).describe("Ask for pre-votes before an election"),
-  reads: z.enum(["read-index", "log"]).default("read-index")
-    .describe("How reads are made linearizable"),
-  appendNoopOnElection: z.boolean().default(true)
-    .describe("A new leader appends a no-op entry of its term"),
+  ...networkParams({
+    latency: { kind: "uniform", minMs: 1, maxMs: 10 },
+    lossProbability: 0.02,
+    duplicateProbability: 0.02,
+  }),
+  electionTimeoutMinMs: raft.electionTimeoutMinMs,
+  electionTimeoutMaxMs: raft.electionTimeoutMaxMs,
+  heartbeatIntervalMs: raft.heartbeatIntervalMs,
+  diskWriteMs: raft.diskWriteMs,
+  maxEntriesPerMessage: raft.maxEntriesPerMessage,
+  preVote: raft.preVote,
+  reads: raft.reads,
+  appendNoopOnElection: raft.appendNoopOnElection,
   unsafe: z.enum(["none", ...RAFT_UNSAFE_VARIANTS]).default("none")
     .describe("A deliberately broken variant to run (none: correct Raft)"),
   attemptTimeoutMs: positiveMs().default(60)
@@ -102,10 +114,7 @@ export const RaftKvParamsSchema = z.strictObject({
     .describe("A client gives up on an operation (records info) after this long, in ms"),
   livenessBoundMs: positiveMs().default(5000)
     .describe("After the faults end, a command must commit within this long, in ms"),
-}).refine((p) => p.electionTimeoutMaxMs >= p.electionTimeoutMinMs, {
-  error: "must be at least electionTimeoutMinMs",
-  path: ["electionTimeoutMaxMs"],
-});
+}));
 
 /** Parameters of a Raft fault trial, with defaults applied. */
 export type RaftKvParams = z.output<typeof RaftKvParamsSchema>;

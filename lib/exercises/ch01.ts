@@ -24,7 +24,7 @@ import { parseConfig } from "../config/mod.ts";
 import { FanoutBackend, FanoutFrontEnd, type FanoutMessage } from "../resilience/fanout.ts";
 import type { NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
-import { ExerciseResult } from "./result.ts";
+import { ExerciseResult, notAFunction } from "./result.ts";
 
 // ---- Exercise 1: choose a timeout ----------------------------------------------------
 
@@ -100,13 +100,7 @@ export function checkChooseTimeout(
   const maxDetectionMs = options.maxDetectionMs ?? 1000;
   const scenario = parseConfig(FalseSuspicionParamsSchema, options.scenario ?? {}, "scenario");
   if (typeof chooseTimeout !== "function") {
-    return new ExerciseResult({
-      passed: false,
-      title,
-      details: [
-        `Expected a function (latencySamplesMs) => timeoutMs, got ${typeof chooseTimeout}.`,
-      ],
-    });
+    return notAFunction(title, "(latencySamplesMs) => timeoutMs", chooseTimeout);
   }
   const rows: {
     seed: number;
@@ -315,13 +309,7 @@ export function checkCompletionTime(
 ): ExerciseResult {
   const title = "Aggregate a fan-out";
   if (typeof completionTime !== "function") {
-    return new ExerciseResult({
-      passed: false,
-      title,
-      details: [
-        `Expected a function (replyLatenciesMs, needed) => ms, got ${typeof completionTime}.`,
-      ],
-    });
+    return notAFunction(title, "(replyLatenciesMs, needed) => ms", completionTime);
   }
   const numRuns = options.numRuns ?? 100;
   const maxBackends = options.maxBackends ?? 12;

@@ -17,45 +17,15 @@
 import fc from "fast-check";
 import type { CausalClock, CausalOrder } from "../clocks/causal_clock.ts";
 import { causalDiagram } from "../clocks/causal_diagram.ts";
-import {
-  type CausalScript,
-  causalScriptArbitrary,
-  runCausalScript,
-} from "../clocks/causal_trace.ts";
+import { type CausalScript, runCausalScript } from "../clocks/causal_trace.ts";
 import { auditClock, type AuditPair, type ClockAudit } from "../clocks/clock_audit.ts";
 import type { CausalEvent, HappenedBefore } from "../clocks/happened_before.ts";
 import { compareVectors, type VectorTimestamp } from "../clocks/vector_clock.ts";
 import { SimulationError } from "../sim/errors.ts";
 import type { NodeId } from "../sim/node.ts";
 import type { Trace } from "../sim/trace.ts";
-import type { Figure } from "../viz/figure.ts";
-import { ExerciseResult, type ExerciseResultInit } from "./result.ts";
-
-/** What a chapter 02 check found, with the counterexample drawn when there is one. */
-export interface ClockExerciseResultInit extends ExerciseResultInit {
-  /** The smallest failing run as a space-time diagram. */
-  readonly figure?: Figure;
-}
-
-/**
- * The verdict of a chapter 02 self-check: the usual ✓ or ✗ box, followed, when the answer
- * is wrong, by the space-time diagram of the smallest run on which it fails.
- */
-export class ClockExerciseResult extends ExerciseResult {
-  /** The counterexample's diagram, if the check found one. */
-  readonly figure: Figure | undefined;
-
-  /** A result from what a check found. */
-  constructor(init: ClockExerciseResultInit) {
-    super(init);
-    this.figure = init.figure;
-  }
-
-  /** The box, then the counterexample's diagram. */
-  override toHtml(): string {
-    return super.toHtml() + (this.figure === undefined ? "" : this.figure.html);
-  }
-}
+import { causalScriptArbitrary } from "./arbitraries.ts";
+import { ExerciseResult } from "./result.ts";
 
 /** Options of the chapter 02 checks. */
 export interface ClockCheckOptions {
@@ -125,7 +95,7 @@ class RuleClock implements CausalClock<number> {
 export function checkLamportReceive(
   rule: LamportReceiveRule,
   options: ClockCheckOptions = {},
-): ClockExerciseResult {
+): ExerciseResult {
   const title = "The Lamport receive rule";
   if (typeof rule !== "function") {
     return notAFunction(title, "a function (localTime, receivedTime) => number", rule);
@@ -235,13 +205,13 @@ class AnswerClock implements CausalClock<VectorTimestamp> {
 export function checkVectorClock(
   answer: VectorClockAnswer,
   options: ClockCheckOptions = {},
-): ClockExerciseResult {
+): ExerciseResult {
   const title = "A vector clock";
   const missing = (["tick", "merge", "compare"] as const).filter((name) =>
     typeof (answer as Partial<VectorClockAnswer> | null | undefined)?.[name] !== "function"
   );
   if (missing.length > 0) {
-    return new ClockExerciseResult({
+    return new ExerciseResult({
       passed: false,
       title,
       details: [
@@ -318,7 +288,7 @@ interface CheckSpec<S> {
   readonly hint: (pair: AuditPair<S>) => string;
 }
 
-function checkClock<S>(spec: CheckSpec<S>): ClockExerciseResult {
+function checkClock<S>(spec: CheckSpec<S>): ExerciseResult {
   const numRuns = spec.options.numRuns ?? 100;
   const seed = spec.options.seed ?? 1;
   const holds = (script: CausalScript): boolean => {
@@ -330,14 +300,14 @@ function checkClock<S>(spec: CheckSpec<S>): ClockExerciseResult {
   };
   const outcome = fc.check(fc.property(causalScriptArbitrary(), holds), { numRuns, seed });
   if (!outcome.failed) {
-    return new ClockExerciseResult({
+    return new ExerciseResult({
       passed: true,
       title: spec.title,
       details: [spec.passed(outcome.numRuns)],
     });
   }
   if (outcome.counterexample === null) {
-    return new ClockExerciseResult({
+    return new ExerciseResult({
       passed: false,
       title: spec.title,
       details: [`The check could not run: ${describeError(outcome.errorInstance)}.`],
@@ -353,7 +323,7 @@ function checkClock<S>(spec: CheckSpec<S>): ClockExerciseResult {
   try {
     checked = spec.run(script);
   } catch (error) {
-    return new ClockExerciseResult({
+    return new ExerciseResult({
       passed: false,
       title: spec.title,
       details: [
@@ -373,7 +343,7 @@ function checkClock<S>(spec: CheckSpec<S>): ClockExerciseResult {
     subtitle: "Your timestamps at each event; the two events ringed in red are the problem",
     width: 640,
   });
-  return new ClockExerciseResult({
+  return new ExerciseResult({
     passed: false,
     title: spec.title,
     details: [
@@ -382,7 +352,7 @@ function checkClock<S>(spec: CheckSpec<S>): ClockExerciseResult {
       spec.hint(pair),
     ],
     counterexample: { script, a: pair.a, b: pair.b, stampA: pair.stampA, stampB: pair.stampB },
-    figure,
+    figures: [figure],
   });
 }
 
@@ -427,8 +397,10 @@ function describeEvent(event: CausalEvent): string {
   } ms)`;
 }
 
-function notAFunction(title: string, expected: string, value: unknown): ClockExerciseResult {
-  return new ClockExerciseResult({
+function notAFunction(title: string, expected: string, value: unknown): ExerciseResult {
+  // Not the shared helper: these answers are often objects or classes, so the value is
+  // described, not only its type.
+  return new ExerciseResult({
     passed: false,
     title,
     details: [`Expected ${expected}, got ${describeValue(value)}.`],

@@ -7,7 +7,7 @@
  * 2. **Predict the verdict** ({@link checkPredictions}): say which of three small
  *    histories ({@link PREDICTION_HISTORIES}) are linearizable.
  *
- * Each check returns a {@link HistoryExerciseResult} (a ✓ or ✗ box, with the history drawn
+ * Each check returns a {@link ExerciseResult} (a ✓ or ✗ box, with the history drawn
  * under it when there is one to draw) and never throws for a wrong answer.
  *
  * @module
@@ -28,41 +28,7 @@ import {
   type ProcessId,
 } from "../history/operation.ts";
 import type { Figure } from "../viz/figure.ts";
-import { ExerciseResult, type ExerciseResultInit } from "./result.ts";
-
-/** What a {@link HistoryExerciseResult} is built from: a result, and a figure to show. */
-export interface HistoryExerciseResultInit extends ExerciseResultInit {
-  /** The history drawn as bars (with the checker's evidence or a linearization). */
-  readonly figure?: Figure;
-}
-
-/**
- * An {@link ExerciseResult} that shows a figure under its box: the reader's history, drawn
- * with the checker's evidence or with the order that linearizes it.
- *
- * @example
- * ```ts
- * const result = checkRejectedHistory(myHistory);
- * result.passed; // true or false
- * result.figure?.html; // the history as bars, when it could be drawn
- * ```
- */
-export class HistoryExerciseResult extends ExerciseResult {
-  /** The figure shown under the box, if any. */
-  readonly figure: Figure | undefined;
-
-  /** A result with an optional figure. */
-  constructor(init: HistoryExerciseResultInit) {
-    super(init);
-    this.figure = init.figure;
-  }
-
-  /** The box, then the figure. */
-  override toHtml(): string {
-    const box = super.toHtml();
-    return this.figure === undefined ? box : `${box}\n<div>${this.figure.html}</div>`;
-  }
-}
+import { ExerciseResult } from "./result.ts";
 
 // ---- Sequential consistency ------------------------------------------------------------
 
@@ -174,10 +140,10 @@ export const MAX_REJECTED_HISTORY_OPERATIONS = 16;
  * checkRejectedHistory([]); // ✗ the history is empty
  * ```
  */
-export function checkRejectedHistory(history: unknown): HistoryExerciseResult {
+export function checkRejectedHistory(history: unknown): ExerciseResult {
   const title = "A history only real time rejects";
   const fail = (details: string[], figure?: Figure) =>
-    new HistoryExerciseResult({ passed: false, title, details, ...(figure ? { figure } : {}) });
+    new ExerciseResult({ passed: false, title, details, figures: [figure] });
   let parsed: History;
   try {
     parsed = parseHistory(history);
@@ -219,11 +185,11 @@ export function checkRejectedHistory(history: unknown): HistoryExerciseResult {
   const result = checkLinearizable(parsed, { model: "register" });
   if (result.valid === false) {
     details.push(`✓ The checker rejects it. ${result.evidence!.summary}`);
-    return new HistoryExerciseResult({
+    return new ExerciseResult({
       passed: true,
       title,
       details,
-      figure: historyBars(parsed, { evidence: result.evidence!, width: 720 }),
+      figures: [historyBars(parsed, { evidence: result.evidence!, width: 720 })],
     });
   }
   if (result.valid === "unknown") {
@@ -367,10 +333,10 @@ export type Predictions = Readonly<Partial<Record<PredictionName, boolean | null
  * checkPredictions({ A: true, B: true, C: true }); // ✗ for the ones that are not
  * ```
  */
-export function checkPredictions(predictions: Predictions): HistoryExerciseResult {
+export function checkPredictions(predictions: Predictions): ExerciseResult {
   const title = "Predict the verdict";
   if (predictions === null || typeof predictions !== "object") {
-    return new HistoryExerciseResult({
+    return new ExerciseResult({
       passed: false,
       title,
       details: [
@@ -404,7 +370,7 @@ export function checkPredictions(predictions: Predictions): HistoryExerciseResul
     }
   }
   const total = Object.keys(PREDICTION_HISTORIES).length;
-  return new HistoryExerciseResult({ passed: right === total, title, details });
+  return new ExerciseResult({ passed: right === total, title, details });
 }
 
 function verdictOf(result: LinearizabilityResult): boolean {

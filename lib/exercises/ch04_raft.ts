@@ -32,12 +32,18 @@ import {
   type RaftTrialFailure,
   runRaftTrial,
 } from "../consensus/raft_trial.ts";
-import type { Row } from "../experiments/experiment.ts";
 import type { TraceRecord } from "../sim/trace.ts";
+import type { RaftMessage } from "../consensus/raft_messages.ts";
 import type { Figure } from "../viz/figure.ts";
 import * as Plot from "@observablehq/plot";
 import { spaceTimeDiagram } from "../viz/space_time.ts";
-import { ExerciseResult, type ExerciseResultInit } from "./result.ts";
+import {
+  type CaseTableOutcome,
+  ExerciseResult,
+  type ExerciseResultInit,
+  notAFunction,
+  tryCases,
+} from "./result.ts";
 
 /**
  * An exercise result that also shows figures: the space-time diagram and the role
@@ -59,16 +65,10 @@ export class RaftExerciseResult extends ExerciseResult {
       readonly failure?: RaftTrialFailure;
     },
   ) {
-    super(init);
+    super({ ...init, figures: [init.timeline, init.diagram] });
     this.diagram = init.diagram;
     this.timeline = init.timeline;
     this.failure = init.failure;
-  }
-
-  /** The verdict box, then the figures. */
-  override toHtml(): string {
-    const figures = [this.timeline, this.diagram].filter((f): f is Figure => f !== undefined);
-    return super.toHtml() + figures.map((figure) => figure.html).join("");
   }
 }
 
@@ -146,41 +146,25 @@ export function checkUpToDateRule(
 ): RaftExerciseResult {
   const title = "The up-to-date rule (§5.4.1)";
   if (typeof rule !== "function") {
-    return new RaftExerciseResult({
-      passed: false,
+    return new RaftExerciseResult(notAFunction(
       title,
-      details: [
-        "Expected a function (candidateLastTerm, candidateLastIndex, myLastTerm, myLastIndex) " +
-        `=> boolean, got ${typeof rule}.`,
-      ],
-    });
+      "(candidateLastTerm, candidateLastIndex, myLastTerm, myLastIndex) => boolean",
+      rule,
+    ));
   }
-  const rows: Row[] = [];
-  const wrongCases: string[] = [];
-  for (const c of RULE_CASES) {
-    const expected = referenceUpToDateRule(...c.candidate, ...c.mine);
-    let answer: unknown;
-    try {
-      answer = rule(...c.candidate, ...c.mine);
-    } catch (error) {
-      answer = `threw ${error instanceof Error ? error.message : String(error)}`;
-    }
-    const agrees = answer === expected;
-    rows.push({
+  const table = tryCases({
+    cases: RULE_CASES,
+    expected: (c) => referenceUpToDateRule(...c.candidate, ...c.mine),
+    answer: (c) => rule(...c.candidate, ...c.mine),
+    columns: (c) => ({
       candidateLast: `(${c.candidate.join(", ")})`,
       myLast: `(${c.mine.join(", ")})`,
-      expected,
-      yours: typeof answer === "boolean" ? answer : String(answer),
-      agrees,
-    });
-    if (!agrees) {
-      wrongCases.push(
-        `Candidate's last entry (term ${c.candidate[0]}, index ${c.candidate[1]}), the ` +
-          `voter's (term ${c.mine[0]}, index ${c.mine[1]}): expected ${expected}, got ` +
-          `${typeof answer === "boolean" ? answer : String(answer)} (${c.why}).`,
-      );
-    }
-  }
+    }),
+    describe: (c) =>
+      `Candidate's last entry (term ${c.candidate[0]}, index ${c.candidate[1]}), the ` +
+      `voter's (term ${c.mine[0]}, index ${c.mine[1]})`,
+    why: (c) => c.why,
+  });
 
   const seeds = options.seeds ?? 200;
   const params = options.params ?? RAFT_FAULT_PROFILES["leader-hunt"]!;
@@ -192,9 +176,7 @@ export function checkUpToDateRule(
   });
   return verdict({
     title,
-    rows,
-    wrongCases,
-    caseCount: RULE_CASES.length,
+    table,
     sweep,
     seeds,
     redraw: (failure) => drawFailure(params, failure, { upToDate: rule }, options.windowMs ?? 300),
@@ -312,48 +294,31 @@ export function checkCommitRule(
 ): RaftExerciseResult {
   const title = "The commit rule (§5.3, §5.4.2)";
   if (typeof rule !== "function") {
-    return new RaftExerciseResult({
-      passed: false,
+    return new RaftExerciseResult(notAFunction(
       title,
-      details: [
-        "Expected a function ({ matchIndexes, termAt, currentTerm, commitIndex, majority }) " +
-        `=> number, got ${typeof rule}.`,
-      ],
-    });
+      "({ matchIndexes, termAt, currentTerm, commitIndex, majority }) => number",
+      rule,
+    ));
   }
-  const rows: Row[] = [];
-  const wrongCases: string[] = [];
-  for (const c of COMMIT_CASES) {
-    const { terms, ...rest } = c.input;
-    const input: CommitRuleInput = {
-      ...rest,
-      termAt: (index) => terms[index - 1] ?? 0,
-    };
-    const expected = referenceCommitRule(input);
-    let answer: unknown;
-    try {
-      answer = rule(input);
-    } catch (error) {
-      answer = `threw ${error instanceof Error ? error.message : String(error)}`;
-    }
-    const agrees = answer === expected;
-    rows.push({
-      matchIndexes: `[${c.input.matchIndexes.join(", ")}]`,
-      terms: `[${terms.join(", ")}]`,
-      currentTerm: c.input.currentTerm,
-      commitIndex: c.input.commitIndex,
-      expected,
-      yours: typeof answer === "number" ? answer : String(answer),
-      agrees,
-    });
-    if (!agrees) {
-      wrongCases.push(
-        `Stored up to [${c.input.matchIndexes.join(", ")}], log terms [${terms.join(", ")}], ` +
-          `term ${c.input.currentTerm}, commit index ${c.input.commitIndex}: expected ` +
-          `${expected}, got ${typeof answer === "number" ? answer : String(answer)} (${c.why}).`,
-      );
-    }
-  }
+  const inputOf = ({ input: { terms, ...rest } }: CommitCase): CommitRuleInput => ({
+    ...rest,
+    termAt: (index) => terms[index - 1] ?? 0,
+  });
+  const table = tryCases({
+    cases: COMMIT_CASES,
+    expected: (c) => referenceCommitRule(inputOf(c)),
+    answer: (c) => rule(inputOf(c)),
+    columns: ({ input }) => ({
+      matchIndexes: `[${input.matchIndexes.join(", ")}]`,
+      terms: `[${input.terms.join(", ")}]`,
+      currentTerm: input.currentTerm,
+      commitIndex: input.commitIndex,
+    }),
+    describe: ({ input }) =>
+      `Stored up to [${input.matchIndexes.join(", ")}], log terms [${input.terms.join(", ")}], ` +
+      `term ${input.currentTerm}, commit index ${input.commitIndex}`,
+    why: (c) => c.why,
+  });
   const params = options.params ?? RAFT_FAULT_PROFILES["figure-8"]!;
   const seeds = options.seeds ?? 100;
   const sweep = raftFaultSweep({
@@ -364,9 +329,7 @@ export function checkCommitRule(
   });
   return verdict({
     title,
-    rows,
-    wrongCases,
-    caseCount: COMMIT_CASES.length,
+    table,
     sweep,
     seeds,
     redraw: (failure) =>
@@ -378,16 +341,16 @@ export function checkCommitRule(
 /** The verdict of a rule: its table, then the sweep, and the failed run's figures. */
 function verdict(input: {
   readonly title: string;
-  readonly rows: readonly Row[];
-  readonly wrongCases: readonly string[];
-  readonly caseCount: number;
+  /** How the rule did on the table of cases. */
+  readonly table: CaseTableOutcome;
   readonly sweep: ReturnType<typeof raftFaultSweep>;
   readonly seeds: number;
   readonly redraw: (failure: RaftTrialFailure) => { diagram?: Figure; timeline?: Figure };
   /** The option that plugs the answer into a trial: "upToDate" or "commitRule". */
   readonly option: string;
 }): RaftExerciseResult {
-  const { title, rows, wrongCases, caseCount, sweep, seeds } = input;
+  const { title, sweep, seeds } = input;
+  const { rows, wrong: wrongCases, count: caseCount } = input.table;
   const details: string[] = [];
   if (wrongCases.length === 0) {
     details.push(`✓ Your rule agrees with the paper on all ${caseCount} cases of the table.`);
@@ -472,9 +435,7 @@ function drawFailure(
       commitFocus(trace.records, failure, at) ??
       recentFocus(failure, at, windowMs);
     const lane = (node: string) => servers.indexOf(node);
-    const records = trace.records.filter((record) =>
-      !("msgId" in record) || focus.keeps(record as MessageRecord)
-    );
+    const records = trace.records.filter((record) => !("msgId" in record) || focus.keeps(record));
     const label = (above: boolean, stands: boolean, before: boolean) =>
       Plot.text(
         focus.labels.filter((row) =>
@@ -521,7 +482,7 @@ function drawFailure(
 }
 
 /** A send, delivery or drop in the trace. */
-type MessageRecord = Extract<TraceRecord, { readonly msgId: number }>;
+type MessageRecord = Extract<TraceRecord<RaftMessage>, { readonly msgId: number }>;
 
 /** A word written on the diagram at an event. */
 interface FocusLabel {
@@ -555,7 +516,7 @@ const WRONG = "#d62728";
  * labelled with the candidate's last entry and each answer with the vote.
  */
 function electionFocus(
-  records: readonly TraceRecord[],
+  records: readonly TraceRecord<RaftMessage>[],
   failure: RaftTrialFailure,
   at: number,
   votes: boolean,
@@ -565,8 +526,8 @@ function electionFocus(
   const candidate = match[1] as string;
   const term = Number(match[2]);
   const ofElection = (record: MessageRecord) => {
-    const message = record.message as { type: string; term?: number };
-    return message.term === term &&
+    const message = record.message;
+    return "term" in message && message.term === term &&
       ((message.type === "RequestVote" && record.from === candidate) ||
         (message.type === "RequestVoteReply" && record.to === candidate));
   };
@@ -576,12 +537,7 @@ function electionFocus(
   if (sends.length === 0) return undefined;
   const labels: FocusLabel[] = [];
   for (const record of sends) {
-    const message = record.message as {
-      type: string;
-      lastLogTerm?: number;
-      lastLogIndex?: number;
-      granted?: boolean;
-    };
+    const message = record.message;
     if (message.type === "RequestVote" && record === sends[0]) {
       labels.push({
         t: record.t,
@@ -640,7 +596,7 @@ function electionFocus(
  * followers' answers with how far their logs match.
  */
 function commitFocus(
-  records: readonly TraceRecord[],
+  records: readonly TraceRecord<RaftMessage>[],
   failure: RaftTrialFailure,
   at: number,
 ): FailureFocus | undefined {
@@ -672,12 +628,7 @@ function commitFocus(
   let commit = 0;
   for (const record of records) {
     if (record.kind !== "deliver" || record.t < fromMs || !isAppend(record)) continue;
-    const message = record.message as {
-      type: string;
-      leaderCommit?: number;
-      matchIndex?: number;
-      success?: boolean;
-    };
+    const message = record.message;
     if (message.type === "AppendEntries") {
       commit = Math.max(commit, message.leaderCommit ?? 0);
       say({
@@ -687,8 +638,8 @@ function commitFocus(
         above: true,
         colour: WRONG,
       });
-    } else if (message.success) {
-      stored = Math.max(stored, message.matchIndex ?? 0);
+    } else if (message.type === "AppendEntriesReply" && message.success) {
+      stored = Math.max(stored, message.matchIndex);
       say({
         t: record.sentAt,
         node: record.from,

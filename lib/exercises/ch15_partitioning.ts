@@ -14,7 +14,7 @@
 import { shareStats } from "../partitioning/balance.ts";
 import { hashText } from "../partitioning/hash.ts";
 import { HashRing } from "../partitioning/ring.ts";
-import { ExerciseResult } from "./result.ts";
+import { ExerciseResult, notAFunction } from "./result.ts";
 
 // ---- Exercise 1: choose k ---------------------------------------------------------------
 
@@ -52,11 +52,7 @@ export function referenceChooseVnodes(_nodes: number, targetStdOverMean: number)
 export function checkChooseVnodes(chooseVnodes: ChooseVnodes): ExerciseResult {
   const title = "Choose k for a balance target";
   if (typeof chooseVnodes !== "function") {
-    return new ExerciseResult({
-      passed: false,
-      title,
-      details: [`Expected a function (nodes, target) => k, got ${typeof chooseVnodes}.`],
-    });
+    return notAFunction(title, "(nodes, target) => k", chooseVnodes);
   }
   const details: string[] = [];
   const rows = [];
@@ -153,11 +149,7 @@ export function moduloPickNode(key: string, nodes: readonly string[]): string {
 export function checkRendezvous(pickNode: PickNode): ExerciseResult {
   const title = "Rendezvous hashing";
   if (typeof pickNode !== "function") {
-    return new ExerciseResult({
-      passed: false,
-      title,
-      details: [`Expected a function (key, nodes) => node, got ${typeof pickNode}.`],
-    });
+    return notAFunction(title, "(key, nodes) => node", pickNode);
   }
   const nodes = Array.from({ length: 10 }, (_, i) => `node-${i}`);
   const joined = [...nodes, "node-new"];

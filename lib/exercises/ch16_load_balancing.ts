@@ -13,7 +13,7 @@
 import { loadBalancer, simulateLoadBalancer } from "../balancing/load_balancer.ts";
 import { type ChoosePolicy, powerOfChoices, shortestQueue } from "../balancing/policies.ts";
 import type { Random } from "../sim/random.ts";
-import { ExerciseResult } from "./result.ts";
+import { ExerciseResult, notAFunction } from "./result.ts";
 
 /** The setting of the exercise: 100 servers at utilisation 0.9, board 50 ms old at most. */
 export const STALE_POLICY_SCENARIO = {
@@ -49,11 +49,7 @@ export function checkStalePolicy(
 ): ExerciseResult {
   const title = "Beat least connections under stale information";
   if (typeof makePolicy !== "function") {
-    return new ExerciseResult({
-      passed: false,
-      title,
-      details: [`Expected a function returning a policy, got ${typeof makePolicy}.`],
-    });
+    return notAFunction(title, "returning a policy", makePolicy);
   }
   const params = loadBalancer.parseParams(STALE_POLICY_SCENARIO);
   const meanOf = (

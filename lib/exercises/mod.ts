@@ -3,6 +3,11 @@
  * green ✓ or red ✗ box in Jupyter and never throws for a wrong answer; `assertPassed`
  * turns a failure into an error for readers who want one.
  *
+ * Some self-checks import fast-check, the one place in the library that does: they
+ * search the reader's code for a counterexample (random inputs, shrunk to a small one
+ * when the answer fails), which is the check itself, not a test of the library. The
+ * arbitraries they draw from live here too (arbitraries.ts), not in the topic folders.
+ *
  * @module
  */
 export * from "./ch01.ts";

@@ -8,6 +8,7 @@
  */
 import type { Row } from "../experiments/experiment.ts";
 import { displayWhenFlushed } from "../viz/jupyter.ts";
+import type { Figure } from "../viz/figure.ts";
 
 /** What a check found. */
 export interface ExerciseResultInit {
@@ -21,12 +22,17 @@ export interface ExerciseResultInit {
   readonly counterexample?: unknown;
   /** Measurements behind the verdict (one row per run), for a table or a plot. */
   readonly rows?: readonly Row[];
+  /**
+   * Figures shown under the box, in order (a counterexample drawn, the failed run's
+   * diagram); undefined entries are skipped, so a check can pass a figure it may not have.
+   */
+  readonly figures?: readonly (Figure | undefined)[];
 }
 
 /**
  * The verdict of a self-check. As the last expression of a notebook cell it shows as a
- * box with a green ✓ or a red ✗, the title and the findings; elsewhere `toString()` gives
- * the same as plain text.
+ * box with a green ✓ or a red ✗, the title and the findings, then its figures (a
+ * counterexample drawn); elsewhere `toString()` gives the findings as plain text.
  *
  * @example
  * ```ts
@@ -45,6 +51,8 @@ export class ExerciseResult {
   readonly counterexample: unknown;
   /** Measurements behind the verdict, if any. */
   readonly rows: readonly Row[];
+  /** The figures shown under the box (none for most verdicts). */
+  readonly figures: readonly Figure[];
 
   /** A result from what a check found. */
   constructor(init: ExerciseResultInit) {
@@ -53,6 +61,12 @@ export class ExerciseResult {
     this.details = [...init.details];
     this.counterexample = init.counterexample;
     this.rows = init.rows ?? [];
+    this.figures = (init.figures ?? []).filter((figure) => figure !== undefined);
+  }
+
+  /** The first figure, when the verdict has one (most show at most one). */
+  get figure(): Figure | undefined {
+    return this.figures[0];
   }
 
   /** The verdict as plain text: a ✓ or ✗ line, then one indented line per finding. */
@@ -61,7 +75,10 @@ export class ExerciseResult {
     return [`${mark} ${this.title}`, ...this.details.map((line) => `  - ${line}`)].join("\n");
   }
 
-  /** The verdict as a small HTML box: green with ✓ when passed, red with ✗ when not. */
+  /**
+   * The verdict as a small HTML box, green with ✓ when passed, red with ✗ when not, then
+   * the figures.
+   */
   toHtml(): string {
     const [border, background, mark] = this.passed
       ? ["#1a7f37", "#e9f7ec", "✓"]
@@ -72,7 +89,7 @@ export class ExerciseResult {
       `padding:8px 14px;margin:4px 0;font-family:system-ui,sans-serif;color:#1f2328">` +
       `<div style="font-weight:600;color:${border}">${mark} ${escapeHtml(this.title)}</div>` +
       (items === "" ? "" : `<ul style="margin:6px 0 0 0;padding-left:20px">${items}</ul>`) +
-      `</div>`;
+      `</div>` + this.figures.map((figure) => `\n<div>${figure.html}</div>`).join("");
   }
 
   /**
@@ -97,6 +114,90 @@ export class ExerciseFailedError extends Error {
     this.name = "ExerciseFailedError";
     this.result = result;
   }
+}
+
+/**
+ * The verdict for an answer that is not a function: what was expected, and what came.
+ *
+ * @example
+ * ```ts
+ * String(notAFunction("Choose k", "(nodes, target) => k", 3));
+ * // "✗ Choose k\n  - Expected a function (nodes, target) => k, got number."
+ * ```
+ */
+export function notAFunction(title: string, signature: string, value: unknown): ExerciseResult {
+  return new ExerciseResult({
+    passed: false,
+    title,
+    details: [`Expected a function ${signature}, got ${typeof value}.`],
+  });
+}
+
+/** A table of cases to try an answer on: each case, what is right, and how to show it. */
+export interface CaseTable<C> {
+  /** The cases, in the order they are shown. */
+  readonly cases: readonly C[];
+  /** The right answer for a case. */
+  readonly expected: (c: C) => unknown;
+  /** The reader's answer for a case (it may throw: that is a wrong answer, not an error). */
+  readonly answer: (c: C) => unknown;
+  /** The columns that describe a case in the table of rows. */
+  readonly columns: (c: C) => Row;
+  /** The case in words, for the finding when the answer is wrong. */
+  readonly describe: (c: C) => string;
+  /** Why the right answer is right, said after a wrong one. */
+  readonly why: (c: C) => string;
+}
+
+/** How an answer did on a {@link CaseTable}. */
+export interface CaseTableOutcome {
+  /** One row per case: its columns, `expected`, `yours` and `agrees`. */
+  readonly rows: Row[];
+  /** One finding per case the answer got wrong. */
+  readonly wrong: string[];
+  /** How many cases there were. */
+  readonly count: number;
+}
+
+/**
+ * Tries an answer on every case of a table: a row per case for the verdict's table, and a
+ * finding ("<case>: expected X, got Y (why)") for each case it gets wrong. An answer that
+ * throws is wrong on that case; the check goes on.
+ *
+ * @example
+ * ```ts
+ * const outcome = tryCases({
+ *   cases: [[1, 2], [5, 3]] as const,
+ *   expected: ([a, b]) => Math.max(a, b),
+ *   answer: ([a, b]) => a,
+ *   columns: ([a, b]) => ({ a, b }),
+ *   describe: ([a, b]) => `max(${a}, ${b})`,
+ *   why: () => "the larger of the two",
+ * });
+ * outcome.wrong; // ["max(1, 2): expected 2, got 1 (the larger of the two)."]
+ * ```
+ */
+export function tryCases<C>(table: CaseTable<C>): CaseTableOutcome {
+  const rows: Row[] = [];
+  const wrong: string[] = [];
+  for (const c of table.cases) {
+    const expected = table.expected(c);
+    let answer: unknown;
+    try {
+      answer = table.answer(c);
+    } catch (error) {
+      answer = `threw ${error instanceof Error ? error.message : String(error)}`;
+    }
+    const agrees = answer === expected;
+    const yours = typeof answer === typeof expected ? answer : String(answer);
+    rows.push({ ...table.columns(c), expected, yours, agrees } as Row);
+    if (!agrees) {
+      wrong.push(
+        `${table.describe(c)}: expected ${expected}, got ${String(yours)} (${table.why(c)}).`,
+      );
+    }
+  }
+  return { rows, wrong, count: table.cases.length };
 }
 
 /**

@@ -5,24 +5,85 @@
  *
  * @module
  */
-export * from "./catalog.ts";
-export * from "./cli_args.ts";
-export * from "./clock_sync.ts";
-export * from "./experiment.ts";
-export * from "./format.ts";
-export * from "./false_suspicion.ts";
-export * from "./fanout_tail.ts";
-export * from "./latency_shapes.ts";
-export * from "./lww_skew.ts";
-export * from "./parallel_sweep.ts";
-export * from "./partial_failure.ts";
-export * from "./ping_rtt.ts";
-export * from "./progress.ts";
-export * from "./raft_failover.ts";
+export { experiments, findExperiment } from "./catalog.ts";
+export { clockSync, ClockSyncParamsSchema, simulateClockSync } from "./clock_sync.ts";
+export type {
+  ClockErrorSample,
+  ClockSyncParams,
+  ClockSyncRow,
+  ClockSyncRun,
+  SimulateClockSyncOptions,
+} from "./clock_sync.ts";
+export { defineExperiment } from "./experiment.ts";
+export type { Cell, Experiment, ExperimentDefinition, ParamsSchema, Row } from "./experiment.ts";
+export {
+  falseSuspicion,
+  FalseSuspicionParamsSchema,
+  measureLinkLatencies,
+  simulateFalseSuspicion,
+} from "./false_suspicion.ts";
+export type {
+  FalseSuspicionParams,
+  FalseSuspicionRow,
+  FalseSuspicionRun,
+} from "./false_suspicion.ts";
+export { fanoutTail, FanoutTailParamsSchema, simulateFanoutTail } from "./fanout_tail.ts";
+export type { FanoutTailParams, FanoutTailRow, FanoutTailRun } from "./fanout_tail.ts";
+export {
+  LATENCY_SHAPE_NAMES,
+  LATENCY_SHAPES,
+  latencyShapes,
+  LatencyShapesParamsSchema,
+} from "./latency_shapes.ts";
+export type { LatencyShapeName, LatencyShapesParams, LatencyShapesRow } from "./latency_shapes.ts";
+export { lwwSkew, LwwSkewParamsSchema, replicaOffsets, simulateLwwSkew } from "./lww_skew.ts";
+export type { LwwSkewParams, LwwSkewRow, LwwSkewRun } from "./lww_skew.ts";
+export {
+  partialFailure,
+  PartialFailureParamsSchema,
+  serviceFaultOf,
+  simulatePartialFailure,
+} from "./partial_failure.ts";
+export type {
+  PartialFailureParams,
+  PartialFailureRow,
+  PartialFailureRun,
+} from "./partial_failure.ts";
+export { PingNode, pingRtt, PingRttParamsSchema, runPingRtt } from "./ping_rtt.ts";
+export type {
+  PingMessage,
+  PingNodeOptions,
+  PingRttParams,
+  PingRttRow,
+  PingTimer,
+} from "./ping_rtt.ts";
+export type { ProgressSink, ProgressState } from "./progress.ts";
+export {
+  figure16Rows,
+  FIGURE_16_DISK,
+  FIGURE_16_RANGES,
+  RAFT_PAPER_FIGURE_16,
+  raftFailover,
+  RaftFailoverParamsSchema,
+  raftFailoverTrial,
+  simulateRaftFailover,
+  summarizeFailover,
+} from "./raft_failover.ts";
+export type {
+  FailoverSummaryRow,
+  Figure16Options,
+  RaftFailoverParams,
+  RaftFailoverRow,
+  RaftFailoverRun,
+  RaftFailoverSystem,
+} from "./raft_failover.ts";
+export { raftKv } from "./raft_kv.ts";
+export { MAX_SEED, seedList, sweep, sweepAsync, TrialError } from "./sweep.ts";
+export type { SweepGrid, SweepOptions, SweepRow } from "./sweep.ts";
+export { trialExperiment } from "./trial_experiment.ts";
+export type { TrialExperimentOptions } from "./trial_experiment.ts";
+export { sweepParallel } from "./parallel_sweep.ts";
 export * from "./paxos.ts";
 export * from "./paxos_duel.ts";
-export * from "./raft_kv.ts";
 export * from "./raft_vs_paxos.ts";
 export * from "./pbft.ts";
-export * from "./sweep.ts";
-export * from "./trial_experiment.ts";

@@ -286,7 +286,7 @@ interface PendingRequest<M> {
  * ```ts
  * let client!: RxClient<ServiceMessage>;
  * sim.addNode("client", (ctx) => client = new RxClient(ctx));
- * sim.at(0, () => client.request$("server", request, isReplyTo(1)).subscribe(...));
+ * sim.at(0, () => client.request$("server", request, isReplyTo(1)).subscribe(console.log));
  * ```
  */
 export class RxClient<M extends Message> implements Node<M> {

@@ -10,12 +10,12 @@ import {
   ConfigError,
   type ConfigIssue,
   integerAtLeast,
-  isObjectPrototypeName,
   nodeIdField,
   parseConfig,
   positiveMs,
   seedField,
 } from "../config/mod.ts";
+import { isObjectPrototypeName } from "../config/fields.ts";
 import { type ClockConfigInput, ClockConfigSchema, NodeClock } from "./clock.ts";
 import { SimulationError } from "./errors.ts";
 import { CalendarQueue } from "./calendar_queue.ts";
@@ -199,7 +199,7 @@ export class Simulation<M extends Message = Message> {
   /** The validated settings of this run. */
   readonly config: SimulationConfig;
   /** Every record of the run (empty when `record` is false). */
-  readonly trace: Trace;
+  readonly trace: Trace<M>;
   /** The master random stream; take `random.child("workload")` and the like from it. */
   readonly random: Random;
 
@@ -241,7 +241,7 @@ export class Simulation<M extends Message = Message> {
     this.#network = new Network(this.config.network);
     this.#tracing = this.config.record;
     this.#recording = this.config.record;
-    this.trace = new Trace(this.#nodeIds);
+    this.trace = new Trace<M>(this.#nodeIds);
     this.#freeze = this.config.freezeMessages;
     this.#pendingFaults = [...this.config.faults];
     this.#uncheckedLinks = this.config.network.links.map((override, index) => ({

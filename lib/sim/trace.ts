@@ -30,7 +30,7 @@ export interface StartRecord {
 }
 
 /** A node sent a message. `copies` is 2 when the network duplicated it. */
-export interface SendRecord {
+export interface SendRecord<M extends Message = Message> {
   /** What happened. */
   readonly kind: "send";
   /** True (virtual) time, in ms. */
@@ -42,15 +42,15 @@ export interface SendRecord {
   /** The message's id, shared by its send, its copies' deliveries and drops. */
   readonly msgId: number;
   /** The message's `type`. */
-  readonly type: string;
+  readonly type: M["type"];
   /** The message itself (frozen on send). */
-  readonly message: Message;
+  readonly message: M;
   /** How many copies the network made: 2 when it duplicated the message. */
   readonly copies: number;
 }
 
 /** A message (or a copy of one) arrived and was handed to its destination. */
-export interface DeliverRecord {
+export interface DeliverRecord<M extends Message = Message> {
   /** What happened. */
   readonly kind: "deliver";
   /** True (virtual) time, in ms. */
@@ -64,15 +64,15 @@ export interface DeliverRecord {
   /** 0 for the original, 1 for a network duplicate. */
   readonly copy: number;
   /** The message's `type`. */
-  readonly type: string;
+  readonly type: M["type"];
   /** The message itself (frozen on send). */
-  readonly message: Message;
+  readonly message: M;
   /** When the message was sent (true time, ms). */
   readonly sentAt: number;
 }
 
 /** A message (or a copy) was dropped. */
-export interface DropRecord {
+export interface DropRecord<M extends Message = Message> {
   /** What happened. */
   readonly kind: "drop";
   /** True (virtual) time, in ms. */
@@ -86,9 +86,9 @@ export interface DropRecord {
   /** 0 for the original, 1 for a network duplicate. */
   readonly copy: number;
   /** The message's `type`. */
-  readonly type: string;
+  readonly type: M["type"];
   /** The message itself (frozen on send). */
-  readonly message: Message;
+  readonly message: M;
   /** When the message was sent (true time, ms). */
   readonly sentAt: number;
   /** Why it was dropped. */
@@ -177,12 +177,23 @@ export interface NoteRecord {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
-/** Anything the trace records. */
-export type TraceRecord =
+/**
+ * The member of the message union `M` whose `type` is `T`; for the open `Message` type
+ * (any `type` string), a `Message` whose type is `T`.
+ */
+export type MessageOfType<M extends Message, T extends M["type"]> =
+  [Extract<M, { readonly type: T }>] extends [never] ? M & { readonly type: T }
+    : Extract<M, { readonly type: T }>;
+
+/**
+ * Anything the trace records. `M` is the run's message type (a union of the protocol's
+ * messages), so a record's `message` needs no cast.
+ */
+export type TraceRecord<M extends Message = Message> =
   | StartRecord
-  | SendRecord
-  | DeliverRecord
-  | DropRecord
+  | SendRecord<M>
+  | DeliverRecord<M>
+  | DropRecord<M>
   | TimerRecord
   | NodeFaultRecord
   | RestartRecord
@@ -193,6 +204,11 @@ export type TraceRecord =
 
 /** The kind of a trace record ("send", "deliver", ...). */
 export type TraceKind = TraceRecord["kind"];
+
+/** The records of kind `K` in a trace of messages `M`. */
+export type RecordOfKind<K extends TraceKind, M extends Message = Message> =
+  & TraceRecord<M>
+  & { readonly kind: K };
 
 /** One message copy's journey: a tidy row for plots and tables. */
 export interface MessageRow {
@@ -249,14 +265,21 @@ const INITIAL_CAPACITY = 1024;
  * as objects: recording a million of them then costs a few array writes each and no
  * garbage collection, and the record objects are built only when someone reads them.
  *
+ * `M` is the run's message type: a `Simulation<M>` keeps a `Trace<M>`, and its
+ * `deliveries("AppendEntries")` are typed as deliveries of that message.
+ *
  * @example
  * ```ts
+ * import { Simulation } from "./simulation.ts";
+ *
+ * const sim = new Simulation({ seed: 7 });
+ * sim.addNode("a", (ctx) => ({ start: () => ctx.send("a", { type: "Hello" }), onMessage() {} }));
  * sim.runUntil(100);
  * sim.trace.hash(); // "9f3c...": equal for equal runs
  * console.log(sim.trace.describe({ limit: 10 }));
  * ```
  */
-export class Trace {
+export class Trace<M extends Message = Message> {
   /** Node names by index, for the compact entries (the simulator's live list). */
   readonly #nodeNames: readonly NodeId[];
   #length = 0;
@@ -283,10 +306,11 @@ export class Trace {
   }
 
   /** Every record, oldest first. */
-  get records(): readonly TraceRecord[] {
+  get records(): readonly TraceRecord<M>[] {
     const records = this.#records;
     for (let i = records.length; i < this.#length; i++) records.push(this.#build(i));
-    return records;
+    // Records are built from the messages the simulation was given, all of type M.
+    return records as readonly TraceRecord<M>[];
   }
 
   /** How many records there are. */
@@ -415,10 +439,57 @@ export class Trace {
   }
 
   /** The records of the given kind. */
-  ofKind<K extends TraceKind>(kind: K): (TraceRecord & { readonly kind: K })[] {
+  ofKind<K extends TraceKind>(kind: K): RecordOfKind<K, M>[] {
     // An intersection, not Extract: NodeFaultRecord's kind is a union ("crash" | "pause" |
     // "resume"), which Extract would drop, typing ofKind("crash") as never[].
-    return this.records.filter((r) => r.kind === kind) as (TraceRecord & { readonly kind: K })[];
+    return this.records.filter((r) => r.kind === kind) as RecordOfKind<K, M>[];
+  }
+
+  /**
+   * The sends, all or only of messages of type `type`, typed as sends of that message.
+   *
+   * @example
+   * ```ts
+   * import { Simulation } from "./simulation.ts";
+   *
+   * type Ping = { readonly type: "Ping"; readonly seq: number };
+   * type Pong = { readonly type: "Pong"; readonly seq: number; readonly echo: string };
+   * const sim = new Simulation<Ping | Pong>({ seed: 1 });
+   * sim.addNode("a", (ctx) => ({
+   *   start: () => ctx.send("b", { type: "Ping", seq: 1 }),
+   *   onMessage: () => {},
+   * }));
+   * sim.addNode("b", (ctx) => ({
+   *   onMessage: (from, m) => {
+   *     if (m.type === "Ping") ctx.send(from, { type: "Pong", seq: m.seq, echo: "hi" });
+   *   },
+   * }));
+   * sim.runUntil(100);
+   * const [pong] = sim.trace.sends("Pong");
+   * console.assert(pong?.message.echo === "hi"); // no cast: pong.message is a Pong
+   * ```
+   */
+  sends<T extends M["type"]>(type?: T): SendRecord<MessageOfType<M, T>>[] {
+    return this.#ofType("send", type) as SendRecord<MessageOfType<M, T>>[];
+  }
+
+  /**
+   * The deliveries, all or only of messages of type `type`, typed as deliveries of that
+   * message: `trace.deliveries("AppendEntries")[0].message.entries` needs no cast.
+   */
+  deliveries<T extends M["type"]>(type?: T): DeliverRecord<MessageOfType<M, T>>[] {
+    return this.#ofType("deliver", type) as DeliverRecord<MessageOfType<M, T>>[];
+  }
+
+  /** The drops, all or only of messages of type `type`, typed as drops of that message. */
+  drops<T extends M["type"]>(type?: T): DropRecord<MessageOfType<M, T>>[] {
+    return this.#ofType("drop", type) as DropRecord<MessageOfType<M, T>>[];
+  }
+
+  #ofType(kind: "send" | "deliver" | "drop", type: string | undefined): TraceRecord<M>[] {
+    return this.records.filter((r) =>
+      r.kind === kind && (type === undefined || (r as SendRecord).type === type)
+    );
   }
 
   /**
@@ -566,7 +637,8 @@ export function describeRecord(record: TraceRecord): string {
  *
  * @example
  * ```ts
- * describeMessage({ type: "RequestVote", term: 3, candidate: "n2" });
+ * const vote = { type: "RequestVote", term: 3, candidate: "n2" };
+ * describeMessage(vote);
  * // "RequestVote term=3 candidate=n2"
  * ```
  */

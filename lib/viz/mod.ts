@@ -10,10 +10,44 @@
  *
  * @module
  */
+export { cdf, histogram, percentileRows, sweepLines } from "./charts.ts";
+export type {
+  CdfOptions,
+  ChartOptions,
+  HistogramOptions,
+  PercentileRow,
+  SweepLinesOptions,
+} from "./charts.ts";
+export { Figure, legend, plot, readableLogTicks, show } from "./figure.ts";
+export type { FigureBundle, Showable } from "./figure.ts";
+export {
+  spaceTimeDiagram,
+  spaceTimeMarks,
+  spaceTimeRows,
+  SpaceTimeRowsOptionsSchema,
+} from "./space_time.ts";
+export type {
+  LaneRow,
+  NodeIntervalRow,
+  NoteRow,
+  PartitionRow,
+  SpaceTimeMarksOptions,
+  SpaceTimeMessageRow,
+  SpaceTimeOptions,
+  SpaceTimeRows,
+  SpaceTimeRowsOptions,
+} from "./space_time.ts";
+export { bandRows, ecdfRows, groupValues, percentileName, quantile, summarize } from "./stats.ts";
+export type {
+  Accessor,
+  BandKind,
+  BandOptions,
+  BandRow,
+  EcdfOptions,
+  EcdfRow,
+  GroupKey,
+  Summary,
+} from "./stats.ts";
+export { symbolKey } from "./symbol_key.ts";
+export type { KeyItem, KeyShape, SymbolKeyOptions } from "./symbol_key.ts";
 export * as Plot from "@observablehq/plot";
-export { type DomDocument, type DomElement, plotDocument } from "./dom.ts";
-export * from "./figure.ts";
-export * from "./space_time.ts";
-export * from "./charts.ts";
-export * from "./stats.ts";
-export * from "./symbol_key.ts";

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   auditClock,
-  causalScriptArbitrary,
   compareNumbers,
   formatVector,
   LamportClock,
@@ -11,6 +10,7 @@ import {
   VectorClock,
 } from "../../lib/clocks/mod.ts";
 import { ConfigError } from "../../lib/config/mod.ts";
+import { causalScriptArbitrary } from "../../lib/exercises/arbitraries.ts";
 
 const PING_PONG = {
   nodes: 2,

@@ -12,7 +12,6 @@ import {
   type CausalClock,
   type CausalOrder,
   type CausalScript,
-  causalScriptArbitrary,
   compareHlc,
   compareNumbers,
   compareVectors,
@@ -22,6 +21,7 @@ import {
   VectorClock,
   type VectorTimestamp,
 } from "../../lib/clocks/mod.ts";
+import { causalScriptArbitrary } from "../../lib/exercises/arbitraries.ts";
 
 const RUNS = { seed: 21, numRuns: 120 };
 

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  type CausalOrder,
-  causalScriptArbitrary,
-  happenedBefore,
-  runCausalScript,
-} from "../../lib/clocks/mod.ts";
+import { type CausalOrder, happenedBefore, runCausalScript } from "../../lib/clocks/mod.ts";
 import { Simulation, type TraceRecord } from "../../lib/sim/mod.ts";
+import { causalScriptArbitrary } from "../../lib/exercises/arbitraries.ts";
 
 /**
  * The naive twin: events read straight from the records, edges from per-node order and

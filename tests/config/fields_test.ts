@@ -8,8 +8,9 @@ import {
   positiveNumber,
   probability,
   seedField,
+  withDefaults,
 } from "../../lib/mod.ts";
-import type { z } from "zod";
+import { z } from "zod";
 
 /** Asserts which of `values` the field accepts. */
 function accepts(field: z.ZodType, good: unknown[], bad: unknown[]): void {
@@ -44,4 +45,20 @@ Deno.test("Field helpers say the rule in words", () => {
   assert.equal(first(integerAtLeast(3), 1), "must be at least 3");
   assert.equal(first(seedField(), -1), "must be between 0 and 4294967295");
   assert.equal(first(nodeIdField(), ""), "must be a non-empty name without spaces");
+});
+
+Deno.test("withDefaults replaces a default, keeping the field's rule and description", () => {
+  const Options = z.strictObject({
+    timeoutMs: positiveMs().default(150).describe("Timeout, in ms"),
+    retries: z.number().default(3),
+  });
+  const Fast = z.strictObject(withDefaults(Options.shape, { timeoutMs: 50 }));
+  assert.deepEqual(Fast.parse({}), { timeoutMs: 50, retries: 3 });
+  assert.deepEqual(Options.parse({}), { timeoutMs: 150, retries: 3 }, "the original is unchanged");
+  assert.equal(Fast.shape.timeoutMs.description, "Timeout, in ms");
+  assert.equal(Fast.safeParse({ timeoutMs: -1 }).success, false);
+  assert.throws(
+    () => withDefaults({ x: z.number() }, { x: 1 }),
+    /Cannot override the default of "x"/,
+  );
 });

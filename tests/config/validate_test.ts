@@ -2,20 +2,20 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import {
   ClockConfigSchema,
-  closestName,
   ConfigError,
   DistributionSchema,
   FaultScheduleSchema,
   FaultSchema,
   formatValue,
   LinkOverrideSchema,
-  NemesisOptionsSchema,
   NetworkConfigSchema,
   parseConfig,
   probability,
   Simulation,
   SimulationConfigSchema,
 } from "../../lib/mod.ts";
+import { closestName } from "../../lib/config/validate.ts";
+import { NemesisOptionsSchema } from "../../lib/sim/faults.ts";
 
 /** The ConfigError message parsing `input` with `schema` throws (fails if it parses). */
 function messageOf(schema: z.ZodType, input: unknown, root?: string): string {

@@ -5,17 +5,16 @@
  * protocol is exercised without a network.
  */
 import { FakeContext as GenericFakeContext, type FakeSent } from "../../lib/testing/mod.ts";
+import type { MemoryStorage, NodeId } from "../../lib/mod.ts";
 import {
   type KvOperation,
-  type MemoryStorage,
-  type NodeId,
   type RaftEntry,
   type RaftMessage,
   RaftNode,
   type RaftOptionsInput,
   type RaftTimer,
   readRaftState,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 
 /** What a server sent, with its durable state at the moment it sent it. */
 export type Sent = FakeSent<RaftMessage, { readonly durable: ReturnType<typeof readRaftState> }>;

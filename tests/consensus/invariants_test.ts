@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { MemoryStorage } from "../../lib/mod.ts";
 import {
   describeEntry,
-  MemoryStorage,
   type RaftEntry,
   RaftInvariants,
   raftStateProblems,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 import { elect, server, write } from "./helpers.ts";
 
 const THREE = ["n1", "n2", "n3"];

@@ -4,21 +4,17 @@
  * Raft's client protocol for any state machine (ClientRequest / ClientReply).
  */
 import assert from "node:assert/strict";
+import { type Node, type NodeContext, type NodeId, Random, Simulation } from "../../lib/mod.ts";
 import {
-  generateNemesis,
   type LockCommand,
   type LockResult,
   LockService,
-  type Node,
-  type NodeContext,
-  type NodeId,
   RaftInvariants,
   type RaftMessage,
   RaftNode,
   type RaftUnsafeOptions,
-  Random,
-  Simulation,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
+import { generateNemesis } from "../../lib/sim/faults.ts";
 
 Deno.test("LockService grants a free lock, refuses a held one, and fences each grant", () => {
   const locks = new LockService();

@@ -5,7 +5,7 @@ import {
   MULTI_PAXOS_FAULT_PROFILES,
   MULTI_PAXOS_KV_DEFAULTS,
   multiPaxosFaultSweep,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 
 /** Runs seeds `first` to `first + count - 1` over every profile and asserts all is well. */
 export function assertCleanMultiPaxosSweep(first: number, count: number): void {

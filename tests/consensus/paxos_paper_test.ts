@@ -3,13 +3,13 @@
  * Each drives a process by hand through a fake context.
  */
 import assert from "node:assert/strict";
+import { MemoryStorage } from "../../lib/mod.ts";
 import {
   type AcceptorState,
   acceptRule,
   ballotOf,
   ballotRound,
   EMPTY_ACCEPTOR,
-  MemoryStorage,
   type MultiPaxosMessage,
   MultiPaxosNode,
   type MultiPaxosTimer,
@@ -18,7 +18,7 @@ import {
   type PaxosTimer,
   promiseRule,
   valueToPropose,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 import { FakeContext } from "../../lib/testing/mod.ts";
 
 const THREE = ["n1", "n2", "n3"];

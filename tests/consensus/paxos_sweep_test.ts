@@ -8,7 +8,7 @@ import {
   PAXOS_FAULT_PROFILES,
   paxosFaultSweep,
   paxosTrial,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 import { caughtWithin, describeFailure } from "../../lib/testing/mod.ts";
 
 for (const [name, profile] of Object.entries(PAXOS_FAULT_PROFILES)) {

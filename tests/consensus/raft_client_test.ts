@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { pairOperations, RaftCluster } from "../../lib/mod.ts";
+import { RaftCluster } from "../../lib/consensus/mod.ts";
+import { pairOperations } from "../../lib/history/mod.ts";
 
 Deno.test("RaftClient follows a not-leader redirect to the leader", () => {
   const cluster = new RaftCluster({ seed: 3, servers: 3, clients: 1 });

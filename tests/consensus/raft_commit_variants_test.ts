@@ -13,7 +13,7 @@ import {
   raftFaultSweep,
   type RaftTrialFailure,
   type RaftUnsafeVariant,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 
 const STARTS = [1, 1001, 2001, 3001, 4001];
 

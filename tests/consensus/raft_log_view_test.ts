@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { figure8Scenario, logSteps, partitionedLeaderScenario } from "../../lib/mod.ts";
+import { figure8Scenario, logSteps, partitionedLeaderScenario } from "../../lib/consensus/mod.ts";
 
 const FIG8_SERVERS = ["S1", "S2", "S3", "S4", "S5"];
 

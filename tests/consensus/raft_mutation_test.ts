@@ -24,7 +24,11 @@
  * the others.
  */
 import assert from "node:assert/strict";
-import { RAFT_FAULT_PROFILES, type RaftKvParamsInput, runRaftTrial } from "../../lib/mod.ts";
+import {
+  RAFT_FAULT_PROFILES,
+  type RaftKvParamsInput,
+  runRaftTrial,
+} from "../../lib/consensus/mod.ts";
 import { raftKvTrial } from "../../lib/consensus/mod.ts";
 import { caughtWithin, runTrial, type TrialFailure } from "../../lib/testing/mod.ts";
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { formatFaults, RaftCluster, Random } from "../../lib/mod.ts";
+import { formatFaults, Random } from "../../lib/mod.ts";
+import { RaftCluster } from "../../lib/consensus/mod.ts";
 import { huntTheLeader } from "../../lib/consensus/mod.ts";
 import { applyNemesis, planNemesis } from "../../lib/testing/mod.ts";
 

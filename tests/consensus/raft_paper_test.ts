@@ -4,7 +4,12 @@
  * context: the test delivers messages, fires timers and reads what the server sent.
  */
 import assert from "node:assert/strict";
-import { majorityCommitIndex, noopEntry, readRaftState, writeRaftState } from "../../lib/mod.ts";
+import {
+  majorityCommitIndex,
+  noopEntry,
+  readRaftState,
+  writeRaftState,
+} from "../../lib/consensus/mod.ts";
 import { elect, ofType, server, write } from "./helpers.ts";
 
 const THREE = ["n1", "n2", "n3"];

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
+import { spaceTimeRows } from "../../lib/mod.ts";
+import { historyBars } from "../../lib/check/mod.ts";
 import {
   electionScenario,
   figure8Scenario,
-  historyBars,
   partitionedLeaderScenario,
   reelectionScenario,
-  spaceTimeRows,
   splitVoteScenario,
   staleReadScenario,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 
 Deno.test("electionScenario elects one leader after a round of RequestVote", () => {
   const run = electionScenario();

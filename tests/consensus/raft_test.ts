@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
+import { ConfigError, MemoryStorage } from "../../lib/mod.ts";
 import {
   ClientSessions,
-  ConfigError,
   KvStore,
   logIsAtLeastAsUpToDate,
-  MemoryStorage,
   parseRaftOptions,
   RaftCluster,
   RaftNode,
   readRaftState,
   writeRaftState,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 import { elect, FakeContext, ofType, server, write } from "./helpers.ts";
 
 const THREE = ["n1", "n2", "n3"];

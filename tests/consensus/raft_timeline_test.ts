@@ -7,7 +7,7 @@ import {
   reelectionScenario,
   roleTimeline,
   roleTimelineRows,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 
 Deno.test("roleTimelineRows follows each server through its roles, terms and crash", () => {
   const run = reelectionScenario();

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import { ConfigError } from "../../lib/mod.ts";
 import {
-  ConfigError,
   describeTrialFailure,
   RAFT_FAULT_PROFILES,
   raftFaultSweep,
   runRaftTrial,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 
 Deno.test("runRaftTrial without faults completes every operation, linearizably", () => {
   const trial = runRaftTrial({ faultsPerSecond: 0 }, 1);

@@ -8,7 +8,7 @@ import {
   RAFT_FAULT_PROFILES,
   RAFT_KV_DEFAULTS,
   raftFaultSweep,
-} from "../../lib/mod.ts";
+} from "../../lib/consensus/mod.ts";
 
 /** Runs seeds `first` to `first + count - 1` over every profile and asserts all is well. */
 export function assertCleanSweep(first: number, count: number): void {

@@ -19,7 +19,8 @@ import {
   type StorageAccess,
 } from "../../lib/coordination/mod.ts";
 import { caughtWithin, faultSweep, runTrial } from "../../lib/testing/mod.ts";
-import { ConfigError, type RaftNode } from "../../lib/mod.ts";
+import { ConfigError } from "../../lib/mod.ts";
+import type { RaftNode } from "../../lib/consensus/mod.ts";
 
 Deno.test("LeaseLockService grants, refuses a live lease, and grants again once it expires", () => {
   const locks = new LeaseLockService();

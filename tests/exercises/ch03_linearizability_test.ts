@@ -4,8 +4,8 @@ import { checkLinearizable, operationLabel } from "../../lib/check/mod.ts";
 import {
   checkPredictions,
   checkRejectedHistory,
+  ExerciseResult,
   findSequentialOrder,
-  HistoryExerciseResult,
   PREDICTION_HISTORIES,
 } from "../../lib/exercises/mod.ts";
 import { type History, type Operation, pairOperations } from "../../lib/history/mod.ts";
@@ -127,7 +127,7 @@ Deno.test("findSequentialOrder rejects unknown outcomes, keys and long histories
 Deno.test("checkRejectedHistory accepts a sequentially consistent history the checker rejects", () => {
   const result = checkRejectedHistory(ANSWER);
   assert.equal(result.passed, true, String(result));
-  assert.ok(result instanceof HistoryExerciseResult);
+  assert.ok(result instanceof ExerciseResult);
   assert.match(
     result.details.join("\n"),
     /✓ Sequentially consistent, in the order p0 write 1, p1 read → 1, p0 write 2/,

@@ -7,7 +7,7 @@ import {
   referenceUpToDateRule,
   wrongCommitRule,
   wrongUpToDateRule,
-} from "../../lib/mod.ts";
+} from "../../lib/exercises/mod.ts";
 
 Deno.test("checkUpToDateRule accepts the §5.4.1 rule after a clean fault sweep", () => {
   const result = checkUpToDateRule(referenceUpToDateRule);

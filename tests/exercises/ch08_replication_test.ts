@@ -4,7 +4,7 @@ import {
   checkRepairRule,
   referenceRepairRule,
   wrongRepairRule,
-} from "../../lib/mod.ts";
+} from "../../lib/exercises/mod.ts";
 
 Deno.test("checkQuorumChoice accepts only R = 2, W = 1 for YMMR's budget", () => {
   const passed: string[] = [];

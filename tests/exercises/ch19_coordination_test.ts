@@ -7,7 +7,7 @@ import {
   type FencingRule,
   type MarkerRule,
 } from "../../lib/coordination/mod.ts";
-import { checkFencingRule, checkMarkerRule } from "../../lib/mod.ts";
+import { checkFencingRule, checkMarkerRule } from "../../lib/exercises/mod.ts";
 
 Deno.test("checkFencingRule accepts fencing by token and refuses no fencing or a too strict rule", () => {
   assert.equal(checkFencingRule(fenceByToken, { seeds: 30 }).passed, true);

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
+import { describeExperiment, describeParams } from "../../lib/experiments/catalog.ts";
 import {
   defineExperiment,
-  describeExperiment,
-  describeParams,
   experiments,
   findExperiment,
   pingRtt,

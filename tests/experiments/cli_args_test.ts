@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseCliArgs, UsageError } from "../../lib/experiments/mod.ts";
+import { parseCliArgs, UsageError } from "../../lib/experiments/cli_args.ts";
 import { replayCommand } from "../../lib/testing/mod.ts";
 
 function usageError(args: string[]): string {

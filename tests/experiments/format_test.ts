@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  columnsOf,
-  formatCsv,
-  formatJson,
-  formatTable,
-  type Row,
-} from "../../lib/experiments/mod.ts";
+import { columnsOf, formatCsv, formatJson, formatTable } from "../../lib/experiments/format.ts";
+import type { Row } from "../../lib/experiments/mod.ts";
 
 const rows: Row[] = [
   { from: "n1", rttMs: 12.3456, timedOut: false },

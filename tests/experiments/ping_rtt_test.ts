@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  parseCliArgs,
-  pingRtt,
-  PingRttParamsSchema,
-  runPingRtt,
-} from "../../lib/experiments/mod.ts";
+import { parseCliArgs } from "../../lib/experiments/cli_args.ts";
+import { pingRtt, PingRttParamsSchema, runPingRtt } from "../../lib/experiments/mod.ts";
 import { replayCommand } from "../../lib/testing/mod.ts";
 import { ConfigError } from "../../lib/config/mod.ts";
 

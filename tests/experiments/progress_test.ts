@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
+import type { ProgressState } from "../../lib/experiments/mod.ts";
 import {
   formatProgress,
   jupyterProgress,
-  type ProgressState,
   resolveProgress,
   terminalProgress,
-} from "../../lib/experiments/mod.ts";
+} from "../../lib/experiments/progress.ts";
 
 const base: ProgressState = {
   label: "ping-rtt",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { findExperiment, raftKv, type RaftKvRow } from "../../lib/mod.ts";
+import { findExperiment, raftKv } from "../../lib/mod.ts";
+import type { RaftKvRow } from "../../lib/consensus/mod.ts";
 
 function rows(faultsPerSecond: number, seeds: number): RaftKvRow[] {
   return Array.from({ length: seeds }, (_, i) => raftKv.run({ faultsPerSecond }, i + 1)[0]!);

@@ -4,17 +4,19 @@ import { z } from "zod";
 import { ConfigError, integerAtLeast, probability } from "../../lib/config/mod.ts";
 import {
   defineExperiment,
-  deriveSeed,
-  MAX_SWEEP_TRIALS,
   pingRtt,
-  planSweep,
   type ProgressState,
-  runSweepPlan,
   seedList,
   sweep,
   sweepAsync,
   TrialError,
 } from "../../lib/experiments/mod.ts";
+import {
+  deriveSeed,
+  MAX_SWEEP_TRIALS,
+  planSweep,
+  runSweepPlan,
+} from "../../lib/experiments/sweep.ts";
 import { Random } from "../../lib/sim/mod.ts";
 
 /** Flips `flips` coins with bias `p`; one row per flip, so row counts are checkable. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CalendarQueue, Random } from "../../lib/sim/mod.ts";
+import { CalendarQueue } from "../../lib/sim/calendar_queue.ts";
+import { Random } from "../../lib/sim/mod.ts";
 import { compareWithModel, type Item, scriptArbitrary } from "./queue_model.ts";
 
 Deno.test("CalendarQueue pops in (time, seq) order like a sorted list, under simulator-like scripts", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { EventQueue } from "../../lib/sim/mod.ts";
+import { EventQueue } from "../../lib/sim/event_queue.ts";
 import { compareWithModel, type Item, scriptArbitrary } from "./queue_model.ts";
 
 Deno.test("EventQueue pops in (time, seq) order like a sorted list, under simulator-like scripts", () => {

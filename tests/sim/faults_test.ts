@@ -7,13 +7,15 @@ import {
   faultNodes,
   FaultScheduleSchema,
   formatFaults,
-  generateNemesis,
-  type NemesisOptionsInput,
   Random,
   Simulation,
+} from "../../lib/mod.ts";
+import {
+  generateNemesis,
+  type NemesisOptionsInput,
   sortFaults,
   validateFaultSchedule,
-} from "../../lib/mod.ts";
+} from "../../lib/sim/faults.ts";
 import { BUSY_IDS, busyRun, type GossipMessage, gossipNode } from "./helpers.ts";
 
 const IDS = ["n1", "n2", "n3"];

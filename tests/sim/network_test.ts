@@ -6,11 +6,11 @@ import {
   distributionQuantile,
   DistributionSchema,
   MAX_NODES,
-  Network,
   type NetworkConfigInput,
   NetworkConfigSchema,
   Simulation,
 } from "../../lib/mod.ts";
+import { Network } from "../../lib/sim/network.ts";
 import { addSilentNodes, type Numbered } from "./helpers.ts";
 
 const Z = 5;

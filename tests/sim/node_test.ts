@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { copyValue, MemoryStorage } from "../../lib/sim/mod.ts";
+import { MemoryStorage } from "../../lib/sim/mod.ts";
+import { copyValue } from "../../lib/sim/node.ts";
 
 Deno.test("copyValue copies plain data exactly as structuredClone does", () => {
   fc.assert(

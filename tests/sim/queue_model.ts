@@ -6,7 +6,7 @@
  * @module
  */
 import fc from "fast-check";
-import type { Scheduled } from "../../lib/sim/mod.ts";
+import type { Scheduled } from "../../lib/sim/event_queue.ts";
 
 /** The interface both agendas share. */
 export interface Agenda<T extends Scheduled> {

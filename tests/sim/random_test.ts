@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { hashString, Random, Simulation } from "../../lib/sim/mod.ts";
+import { Random, Simulation } from "../../lib/sim/mod.ts";
+import { hashString } from "../../lib/sim/random.ts";
 
 /** Pearson's chi-square statistic of observed counts against equal expected counts. */
 function chiSquare(counts: readonly number[]): number {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { generateNemesis, Random, Simulation, type TraceRecord } from "../../lib/mod.ts";
+import { Random, Simulation, type TraceRecord } from "../../lib/mod.ts";
+import { generateNemesis } from "../../lib/sim/faults.ts";
 
 type Chat = { type: "chat"; n: number };
 

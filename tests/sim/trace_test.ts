@@ -389,3 +389,25 @@ Deno.test("Trace keeps compact entries and objects in one order, past its first 
   for (const record of expected) copy.push(record);
   assert.equal(trace.hash(), copy.hash());
 });
+
+Deno.test("sends, deliveries and drops of one message type are typed and in trace order", () => {
+  const sim = scripted();
+  sim.runUntil(100);
+  const trace = sim.trace;
+  for (const kind of ["send", "deliver", "drop"] as const) {
+    const all = trace.records.filter((r) => r.kind === kind);
+    const pick = kind === "send"
+      ? trace.sends.bind(trace)
+      : kind === "deliver"
+      ? trace.deliveries.bind(trace)
+      : trace.drops.bind(trace);
+    assert.deepEqual(pick(), all);
+    assert.deepEqual(pick("Vote"), all.filter((r) => "type" in r && r.type === "Vote"));
+  }
+  const votes = trace.deliveries("Vote");
+  assert.ok(votes.length > 0);
+  // The message is narrowed to the Vote member of the union: no cast to read its term.
+  const terms: number[] = votes.map((d) => d.message.term);
+  assert.ok(terms.every((term) => term >= 1));
+  assert.ok(trace.drops("Vote").length > 0);
+});

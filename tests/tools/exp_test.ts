@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import {
-  defineExperiment,
-  experiments,
-  formatJson,
-  pingRtt,
-  sweep,
-} from "../../lib/experiments/mod.ts";
+import { defineExperiment, experiments, pingRtt, sweep } from "../../lib/experiments/mod.ts";
+import { formatJson } from "../../lib/experiments/format.ts";
 import { replayCommand } from "../../lib/testing/mod.ts";
 import { type Message, Simulation } from "../../lib/sim/mod.ts";
 import { type CliIo, runCli } from "../../tools/exp.ts";

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  Figure,
-  legend,
-  Plot,
-  plot,
-  plotDocument,
-  roundGeometry,
-  show,
-  stableMarkup,
-} from "../../lib/viz/mod.ts";
+import { plotDocument } from "../../lib/viz/dom.ts";
+import { roundGeometry, stableMarkup } from "../../lib/viz/figure.ts";
+import { Figure, legend, Plot, plot, show } from "../../lib/viz/mod.ts";
 import { encodePng, parseColor, RasterCanvas } from "../../lib/viz/dom.ts";
 import { count, select } from "./helpers.ts";
 

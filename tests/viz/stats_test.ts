@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  bandRows,
-  ecdfRows,
-  percentileName,
-  quantile,
-  quantileSorted,
-  studentT975,
-  summarize,
-} from "../../lib/viz/mod.ts";
+import { bandRows, ecdfRows, percentileName, quantile, summarize } from "../../lib/viz/mod.ts";
+import { quantileSorted, studentT975 } from "../../lib/viz/stats.ts";
 
 const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 const level = fc.double({ min: 0, max: 1, noNaN: true });
