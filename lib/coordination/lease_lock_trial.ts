@@ -15,6 +15,7 @@ import { z } from "zod";
 import { integerAtLeast, positiveMs } from "../config/mod.ts";
 import { RaftNode } from "../consensus/raft_node.ts";
 import type { NodeId } from "../sim/node.ts";
+import { MAX_DRIFT_PPM } from "../sim/clock.ts";
 import type { FaultInput } from "../sim/faults.ts";
 import { Random } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
@@ -42,7 +43,7 @@ export const LeaseLockParamsSchema = z.strictObject({
   workMs: positiveMs().default(10)
     .describe("Time a client works between reading the counter and writing it, in ms"),
   clients: integerAtLeast(2).default(3).describe("Clients sharing the lock"),
-  clientDriftPpm: z.number().gt(-1_000_000).lt(1_000_000).default(0)
+  clientDriftPpm: z.number().min(-MAX_DRIFT_PPM).max(MAX_DRIFT_PPM).default(0)
     .describe("Clock drift of every client, in ppm (negative: slow, so leases seem longer)"),
   runMs: positiveMs().default(2_000).describe("How long the run lasts, in ms"),
   unsafeGrantEarlyMs: z.number().min(0).default(0)

@@ -179,16 +179,15 @@ Deno.test("broken variant: a service that grants before the previous lease expir
 });
 
 Deno.test("a client clock running slow makes leases unsafe without any pause", () => {
-  // Half speed: the client believes its 100 ms lease lasts 200 ms of true time, so
-  // 70 ms of its work (140 ms of true time) runs past the lease the service counts.
+  // 1% slow (the most a physical clock is allowed): 985 ms of the client's work take
+  // about 995 ms of true time, so a 1,000 ms lease checked with 15 ms to spare runs out
+  // before the write lands. With clocks that agree, the same slack is enough.
+  const tight = { fencing: false, pauses: 0, leaseMs: 1_000, workMs: 985, runMs: 8_000 };
   const sweep = faultSweep(leaseLockTrial, {
     seeds: 30,
-    params: { fencing: false, pauses: 0, clientDriftPpm: -500_000, runMs: 1_000, workMs: 70 },
+    params: { ...tight, clientDriftPpm: -10_000 },
   });
-  const unpaused = faultSweep(leaseLockTrial, {
-    seeds: 30,
-    params: { fencing: false, pauses: 0, runMs: 1_000, workMs: 70 },
-  });
+  const unpaused = faultSweep(leaseLockTrial, { seeds: 30, params: tight });
   assert.equal(unpaused.failures.length, 0, "with clocks that agree and no pauses, leases suffice");
   assert.ok(sweep.failures.length > 0, "a slow clock breaks mutual exclusion");
 });
