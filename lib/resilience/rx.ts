@@ -8,8 +8,8 @@
  * {@link withCircuitBreaker} and {@link hedged}; and {@link RxClient}, a node whose
  * requests are Observables.
  *
- * Subscribe with an error handler: rxjs reports an unhandled error with a real
- * `setTimeout`, outside virtual time.
+ * Subscribe with an error handler: rxjs reports an unhandled error on a real wall-clock
+ * timer, outside virtual time.
  *
  * @module
  */
