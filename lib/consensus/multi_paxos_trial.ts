@@ -48,6 +48,7 @@ import {
 import { PAXOS_UNSAFE_VARIANTS } from "./paxos.ts";
 import { PaxosSafety } from "./paxos_invariants.ts";
 import { describeViolation, PAXOS_TRIAL_INVARIANTS } from "./paxos_trial.ts";
+import { committedWriteLiveness } from "./probe_liveness.ts";
 import { RaftClient, type RaftClientOptionsInput, type RaftClientTimer } from "./raft_client.ts";
 import type { RaftMessage } from "./raft_messages.ts";
 
@@ -280,12 +281,6 @@ export type MultiPaxosKvRow = {
   readonly recoveryMs: number | null;
 };
 
-const PROBE = "probe";
-
-function probe(cluster: MultiPaxosCluster): RaftClient {
-  return cluster.simulation.node<RaftClient>(PROBE)!;
-}
-
 /**
  * The Multi-Paxos key-value trial: the harness runs the cluster under the nemesis (half
  * the faults aimed at the leader), checks both safety properties after every event and
@@ -341,22 +336,9 @@ export const multiPaxosKvTrial: Trial<
       aimAt(() => cluster.leader()?.id, p.leaderTargetProbability),
     ),
   invariants: PAXOS_TRIAL_INVARIANTS,
-  liveness: {
-    name: "a committed command after the last fault healed",
-    withinMs: (p) => p.livenessBoundMs,
-    prepare: (cluster, { params: p }) => {
-      cluster.simulation.addNode<RaftClientTimer>(PROBE, (ctx) =>
-        raftClient(ctx, {
-          servers: [...cluster.servers],
-          recorder: cluster.recorder,
-          attemptTimeoutMs: p.attemptTimeoutMs,
-          operationTimeoutMs: p.livenessBoundMs,
-        }));
-    },
-    start: (cluster) => probe(cluster).submit({ f: "write", key: "k1", value: "probe" }),
-    holds: (cluster) => probe(cluster).completions.some((c) => c.status === "ok"),
-    explain: (cluster) => cluster.describeRoles(),
-  },
+  liveness: committedWriteLiveness<MultiPaxosCluster, MultiPaxosKvParams>((cluster, id, options) =>
+    cluster.simulation.addNode<RaftClientTimer>(id, (ctx) => raftClient(ctx, options))
+  ),
   history: linearizability("kv"),
   untilMs: (p) => p.faultsUntilMs,
   row: ({ params: p, system: cluster, failure, recoveryMs, history }) => {

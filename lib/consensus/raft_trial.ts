@@ -54,6 +54,7 @@ import { electionTimeoutsOrdered, RaftOptionsFields } from "./raft_options.ts";
 import { RaftClient, type RaftClientTimer } from "./raft_client.ts";
 import { RaftCluster } from "./raft_cluster.ts";
 import { huntTheLeader } from "./raft_nemesis.ts";
+import { committedWriteLiveness } from "./probe_liveness.ts";
 
 /**
  * The Raft defaults of fault trials, faster than the paper's 150–300 ms timeouts and 50 ms
@@ -199,7 +200,6 @@ export interface RaftTrialResult {
 }
 
 /** The client that checks liveness: it writes once after the faults end. */
-const PROBE = "probe";
 
 /** The name of the direct comparison of the servers' logs at the end of a trial. */
 export const RAFT_FINAL_STATE = "logs agree at the end";
@@ -286,22 +286,9 @@ export function raftKvTrial(
         }
         : undefined,
     invariants: RAFT_TRIAL_INVARIANTS,
-    liveness: {
-      name: "a committed command after the last fault healed",
-      withinMs: (p) => p.livenessBoundMs,
-      prepare: (cluster, { params: p }) => {
-        cluster.simulation.addNode<RaftClientTimer>(PROBE, (ctx) =>
-          new RaftClient(ctx, {
-            servers: [...cluster.servers],
-            recorder: cluster.recorder,
-            attemptTimeoutMs: p.attemptTimeoutMs,
-            operationTimeoutMs: p.livenessBoundMs,
-          }));
-      },
-      start: (cluster) => probe(cluster).submit({ f: "write", key: "k1", value: "probe" }),
-      holds: (cluster) => probe(cluster).completions.some((c) => c.status === "ok"),
-      explain: (cluster) => cluster.describeRoles(),
-    },
+    liveness: committedWriteLiveness<RaftCluster, RaftKvParams>((cluster, id, options) =>
+      cluster.simulation.addNode<RaftClientTimer>(id, (ctx) => new RaftClient(ctx, options))
+    ),
     finalChecks: [
       invariant(RAFT_FINAL_STATE, (cluster: RaftCluster) => {
         const problems = raftStateProblems(cluster.liveServers());
@@ -312,10 +299,6 @@ export function raftKvTrial(
     untilMs: (p) => p.faultsUntilMs,
     row: trialRow,
   });
-}
-
-function probe(cluster: RaftCluster): RaftClient {
-  return cluster.simulation.node<RaftClient>(PROBE)!;
 }
 
 const DEFAULT_TRIAL = raftKvTrial();
