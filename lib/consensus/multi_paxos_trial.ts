@@ -18,7 +18,7 @@ import {
 } from "../config/mod.ts";
 import type { History } from "../history/operation.ts";
 import { HistoryRecorder } from "../history/recorder.ts";
-import { DistributionSchema } from "../sim/distributions.ts";
+import { networkParams } from "../sim/network_params.ts";
 import type { NetworkConfigInput } from "../sim/network.ts";
 import type { Node, NodeContext, NodeId } from "../sim/node.ts";
 import { Simulation } from "../sim/simulation.ts";
@@ -48,7 +48,7 @@ import {
 import { PAXOS_UNSAFE_VARIANTS } from "./paxos.ts";
 import { PaxosSafety } from "./paxos_invariants.ts";
 import { describeViolation, PAXOS_TRIAL_INVARIANTS } from "./paxos_trial.ts";
-import { committedWriteLiveness } from "./probe_liveness.ts";
+import { clientTrialParams, committedWriteLiveness } from "./probe_liveness.ts";
 import { RaftClient, type RaftClientOptionsInput, type RaftClientTimer } from "./raft_client.ts";
 import type { RaftMessage } from "./raft_messages.ts";
 
@@ -222,23 +222,18 @@ export const MultiPaxosKvParamsSchema = z.strictObject({
   ...nemesisParams(),
   leaderTargetProbability: probability().default(0.5)
     .describe("Probability that a fault aims at the current leader rather than a random server"),
-  latency: DistributionSchema.prefault({ kind: "uniform", minMs: 1, maxMs: 10 })
-    .describe("One-way network delay (random delays reorder messages)"),
-  lossProbability: probability().default(0.02).describe("Probability a message is lost"),
-  duplicateProbability: probability().default(0.02)
-    .describe("Probability a message is delivered twice"),
+  ...networkParams({
+    latency: { kind: "uniform", minMs: 1, maxMs: 10 },
+    lossProbability: 0.02,
+    duplicateProbability: 0.02,
+  }),
   electionTimeoutMinMs: positiveMs().default(50)
     .describe("Shortest wait without a leader before phase 1, in ms"),
   electionTimeoutMaxMs: positiveMs().default(100).describe("Longest such wait, in ms"),
   heartbeatIntervalMs: positiveMs().default(15).describe("Leader heartbeat interval, in ms"),
   unsafe: z.enum(["none", ...PAXOS_UNSAFE_VARIANTS]).default("none")
     .describe("A deliberately broken variant to run (none: correct Multi-Paxos)"),
-  attemptTimeoutMs: positiveMs().default(60)
-    .describe("A client tries the next server after this long without an answer, in ms"),
-  operationTimeoutMs: positiveMs().default(500)
-    .describe("A client gives up on an operation (records info) after this long, in ms"),
-  livenessBoundMs: positiveMs().default(5000)
-    .describe("After the faults end, a command must commit within this long, in ms"),
+  ...clientTrialParams(),
 }).refine((p) => p.electionTimeoutMaxMs >= p.electionTimeoutMinMs, {
   error: "must be at least electionTimeoutMinMs",
   path: ["electionTimeoutMaxMs"],

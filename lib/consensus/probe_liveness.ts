@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { z } from "zod";
+import { positiveMs } from "../config/mod.ts";
 import type { HistoryRecorder } from "../history/recorder.ts";
 import type { NodeId } from "../sim/node.ts";
 import type { TrialLiveness } from "../testing/mod.ts";
@@ -69,5 +71,24 @@ export function committedWriteLiveness<C extends ProbedCluster, P extends ProbeP
     start: (cluster) => probe(cluster).submit({ f: "write", key: "k1", value: "probe" }),
     holds: (cluster) => probe(cluster).completions.some((c) => c.status === "ok"),
     explain: (cluster) => cluster.describeRoles(),
+  };
+}
+
+/**
+ * The client and liveness fields of a Raft or Multi-Paxos trial's parameters, declared
+ * once: spread them into the trial's zod schema.
+ */
+export function clientTrialParams(): {
+  attemptTimeoutMs: z.ZodDefault<z.ZodNumber>;
+  operationTimeoutMs: z.ZodDefault<z.ZodNumber>;
+  livenessBoundMs: z.ZodDefault<z.ZodNumber>;
+} {
+  return {
+    attemptTimeoutMs: positiveMs().default(60)
+      .describe("A client tries the next server after this long without an answer, in ms"),
+    operationTimeoutMs: positiveMs().default(500)
+      .describe("A client gives up on an operation (records info) after this long, in ms"),
+    livenessBoundMs: positiveMs().default(5000)
+      .describe("After the faults end, a command must commit within this long, in ms"),
   };
 }

@@ -54,7 +54,7 @@ import { electionTimeoutsOrdered, RaftOptionsFields } from "./raft_options.ts";
 import { RaftClient, type RaftClientTimer } from "./raft_client.ts";
 import { RaftCluster } from "./raft_cluster.ts";
 import { huntTheLeader } from "./raft_nemesis.ts";
-import { committedWriteLiveness } from "./probe_liveness.ts";
+import { clientTrialParams, committedWriteLiveness } from "./probe_liveness.ts";
 
 /**
  * The Raft defaults of fault trials, faster than the paper's 150–300 ms timeouts and 50 ms
@@ -109,12 +109,7 @@ export const RaftKvParamsSchema = electionTimeoutsOrdered(z.strictObject({
   appendNoopOnElection: raft.appendNoopOnElection,
   unsafe: z.enum(["none", ...RAFT_UNSAFE_VARIANTS]).default("none")
     .describe("A deliberately broken variant to run (none: correct Raft)"),
-  attemptTimeoutMs: positiveMs().default(60)
-    .describe("A client tries the next server after this long without an answer, in ms"),
-  operationTimeoutMs: positiveMs().default(500)
-    .describe("A client gives up on an operation (records info) after this long, in ms"),
-  livenessBoundMs: positiveMs().default(5000)
-    .describe("After the faults end, a command must commit within this long, in ms"),
+  ...clientTrialParams(),
 }));
 
 /** Parameters of a Raft fault trial, with defaults applied. */
