@@ -29,10 +29,8 @@ export interface StartRecord {
   readonly incarnation: number;
 }
 
-/** A node sent a message. `copies` is 2 when the network duplicated it. */
-export interface SendRecord<M extends Message = Message> {
-  /** What happened. */
-  readonly kind: "send";
+/** What every record of a message (send, delivery, drop) says about it. */
+export interface MessageRecordFields<M extends Message = Message> {
   /** True (virtual) time, in ms. */
   readonly t: number;
   /** The sending node. */
@@ -45,50 +43,32 @@ export interface SendRecord<M extends Message = Message> {
   readonly type: M["type"];
   /** The message itself (frozen on send). */
   readonly message: M;
+}
+
+/** A node sent a message. `copies` is 2 when the network duplicated it. */
+export interface SendRecord<M extends Message = Message> extends MessageRecordFields<M> {
+  /** What happened. */
+  readonly kind: "send";
   /** How many copies the network made: 2 when it duplicated the message. */
   readonly copies: number;
 }
 
 /** A message (or a copy of one) arrived and was handed to its destination. */
-export interface DeliverRecord<M extends Message = Message> {
+export interface DeliverRecord<M extends Message = Message> extends MessageRecordFields<M> {
   /** What happened. */
   readonly kind: "deliver";
-  /** True (virtual) time, in ms. */
-  readonly t: number;
-  /** The sending node. */
-  readonly from: NodeId;
-  /** The receiving node. */
-  readonly to: NodeId;
-  /** The message's id, shared by its send, its copies' deliveries and drops. */
-  readonly msgId: number;
   /** 0 for the original, 1 for a network duplicate. */
   readonly copy: number;
-  /** The message's `type`. */
-  readonly type: M["type"];
-  /** The message itself (frozen on send). */
-  readonly message: M;
   /** When the message was sent (true time, ms). */
   readonly sentAt: number;
 }
 
 /** A message (or a copy) was dropped. */
-export interface DropRecord<M extends Message = Message> {
+export interface DropRecord<M extends Message = Message> extends MessageRecordFields<M> {
   /** What happened. */
   readonly kind: "drop";
-  /** True (virtual) time, in ms. */
-  readonly t: number;
-  /** The sending node. */
-  readonly from: NodeId;
-  /** The receiving node. */
-  readonly to: NodeId;
-  /** The message's id, shared by its send, its copies' deliveries and drops. */
-  readonly msgId: number;
   /** 0 for the original, 1 for a network duplicate. */
   readonly copy: number;
-  /** The message's `type`. */
-  readonly type: M["type"];
-  /** The message itself (frozen on send). */
-  readonly message: M;
   /** When the message was sent (true time, ms). */
   readonly sentAt: number;
   /** Why it was dropped. */
