@@ -16,7 +16,7 @@ import {
   seedField,
 } from "../config/mod.ts";
 import { isObjectPrototypeName } from "../config/fields.ts";
-import { type ClockConfigInput, ClockConfigSchema, NodeClock } from "./clock.ts";
+import { type ClockConfig, type ClockConfigInput, ClockConfigSchema, NodeClock } from "./clock.ts";
 import { SimulationError } from "./errors.ts";
 import { CalendarQueue } from "./calendar_queue.ts";
 import {
@@ -160,6 +160,9 @@ class SimEvent {
 }
 
 /** Everything the simulator keeps about one node. */
+/** The settings of a clock with no offset and no drift. */
+const PERFECT_CLOCK: ClockConfig = Object.freeze(parseConfig(ClockConfigSchema, {}, "clock"));
+
 class NodeSlot<M extends Message> {
   status = UP;
   incarnation = 0;
@@ -310,8 +313,13 @@ export class Simulation<M extends Message = Message> {
     if (typeof factory !== "function") {
       throw new TypeError(`Cannot add node ${id}: factory must be a function (ctx) => node`);
     }
-    const clockInput = options.clock ?? this.config.clocks[id] ?? {};
-    const clock = new NodeClock(parseConfig(ClockConfigSchema, clockInput, `clocks.${id}`));
+    const clockInput = options.clock ?? this.config.clocks[id];
+    // Most nodes keep the perfect clock: parse its settings once, not once per node.
+    const clock = new NodeClock(
+      clockInput === undefined
+        ? PERFECT_CLOCK
+        : parseConfig(ClockConfigSchema, clockInput, `clocks.${id}`),
+    );
     const index = this.#network.addNode(id);
     const slot = new NodeSlot<M>(
       index,
