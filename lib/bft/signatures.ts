@@ -10,7 +10,7 @@
  * @module
  */
 import type { NodeId } from "../sim/node.ts";
-import type { Random } from "../sim/random.ts";
+import { mix32, type Random } from "../sim/random.ts";
 
 /** A signature: who signed, and the MAC of the signed text under the signer's key. */
 export interface Signature {
@@ -75,19 +75,8 @@ export function digestText(text: string): string {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x01000193);
   }
-  const hex = (h: number) => (mix32(h) >>> 0).toString(16).padStart(8, "0");
+  const hex = (h: number) => mix32(h).toString(16).padStart(8, "0");
   return hex(a) + hex(b);
-}
-
-/** MurmurHash3's 32-bit finaliser. */
-function mix32(value: number): number {
-  let h = value | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
 }
 
 /** The text a signature covers: every field but `sig`. */

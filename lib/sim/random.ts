@@ -133,8 +133,8 @@ export function hashString(text: string, basis = 0x811c9dc5): number {
   return mix32(hash);
 }
 
-/** MurmurHash3's 32-bit finaliser: spreads every input bit over every output bit. */
-function mix32(value: number): number {
+/** MurmurHash3's 32-bit finaliser: spreads every input bit over every output bit (unsigned). */
+export function mix32(value: number): number {
   let h = value | 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
