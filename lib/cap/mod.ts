@@ -12,3 +12,4 @@
  */
 export * from "./cap_partition.ts";
 export * from "./pacelc.ts";
+export * from "./cap_figures.ts";
