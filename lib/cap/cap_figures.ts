@@ -75,6 +75,7 @@ export function capTradeoffPlot(summary: readonly CapSummaryRow[]): Figure {
       (100 * row.linearizableFraction).toFixed(0)
     }% of ${row.seeds} seeds`,
   }));
+  const faults = [...new Set(summary.map((row) => row.fault))].sort().reverse();
   return plot({
     width: 560,
     height: 360,
@@ -83,8 +84,12 @@ export function capTradeoffPlot(summary: readonly CapSummaryRow[]): Figure {
     grid: true,
     x: { domain: [-0.05, 1.05], label: "availability on the minority side (%) →", tickFormat: pct },
     y: { domain: [-0.05, 1.05], label: "↑ seeds linearizable (%)", tickFormat: pct },
-    color: { legend: true, domain: ["partition", "crash"], range: ["#d62728", "#7f7f7f"] },
-    symbol: { domain: ["partition", "crash"], range: ["circle", "square"] },
+    color: {
+      legend: faults.length > 1,
+      domain: faults,
+      range: faults.map((f) => f === "partition" ? "#d62728" : "#7f7f7f"),
+    },
+    symbol: { domain: faults, range: faults.map((f) => f === "partition" ? "circle" : "square") },
     marks: [
       Plot.rect([{}], {
         x1: 0.9,
