@@ -32,7 +32,9 @@ export type CapSummaryRow = {
  *
  * @example
  * ```ts
- * capSummary(sweep(capPartition, { grid: { store: ["raft-kv", "lww-kv"] }, seeds: 20 }));
+ * import { capPartition, sweep } from "../experiments/mod.ts";
+ *
+ * capSummary(sweep(capPartition, { grid: { store: ["raft-kv", "lww-kv"] }, seeds: 5 }));
  * ```
  */
 export function capSummary(rows: readonly CapPartitionRow[]): CapSummaryRow[] {

@@ -206,6 +206,8 @@ interface Driver {
  *
  * @example
  * ```ts
+ * import { runTrial } from "../testing/mod.ts";
+ *
  * const row = runTrial(capPartitionTrial(), { store: "raft-kv" }, 1).row;
  * row.availabilityMinority; // 0: the minority cannot commit, so it cannot answer
  * row.linearizable; // true

@@ -19,7 +19,9 @@ import { trialExperiment } from "./trial_experiment.ts";
  *
  * @example
  * ```ts
- * const rows = sweep(capPartition, { grid: { store: ["raft-kv", "quorum-kv", "lww-kv"] }, seeds: 20 });
+ * import { sweep } from "./sweep.ts";
+ *
+ * const rows = sweep(capPartition, { grid: { store: ["raft-kv", "quorum-kv", "lww-kv"] }, seeds: 5 });
  * ```
  */
 export const capPartition: Experiment<typeof CapPartitionParamsSchema, CapPartitionRow> =

@@ -15,7 +15,9 @@ import { defineExperiment, type Experiment } from "./experiment.ts";
  *
  * @example
  * ```ts
- * const rows = sweep(pacelcLatency, { grid: { reads: ["quorum", "local"] }, seeds: 20 });
+ * import { sweep } from "./sweep.ts";
+ *
+ * const rows = sweep(pacelcLatency, { grid: { reads: ["quorum", "local"] }, seeds: 5 });
  * ```
  */
 export const pacelcLatency: Experiment<typeof PacelcParamsSchema, PacelcRow> = defineExperiment({
