@@ -4,6 +4,7 @@
  * partition; a Raft leader that answers reads without confirming it leads is caught.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   CAP_PARTITION_TRIAL,
   capAvailability,
@@ -117,4 +118,33 @@ Deno.test("runCapPartition is a function of its seed", () => {
   const b = runCapPartition({ store: "quorum-kv" }, 5);
   assert.deepEqual(a.row, b.row);
   assert.deepEqual(a.system.history, b.system.history);
+});
+
+Deno.test("capAvailability: each side's fraction lies in [0, 1] and overall is their weighted mean", () => {
+  const arbitraryRequest = fc.record({
+    side: fc.constantFrom("minority" as const, "majority" as const),
+    status: fc.constantFrom("ok" as const, "timeout" as const),
+    counted: fc.boolean(),
+  }).map((r): CapRequest => ({
+    client: "c1",
+    f: "read",
+    key: "k1",
+    value: null,
+    issuedMs: 0,
+    completedMs: 1,
+    ...r,
+  }));
+  fc.assert(fc.property(fc.array(arbitraryRequest, { maxLength: 30 }), (requests) => {
+    const result = capAvailability(requests);
+    const counted = requests.filter((r) => r.counted);
+    assert.equal(result.requests, counted.length);
+    if (counted.length === 0) return assert.equal(result.availability, null);
+    const minority = counted.filter((r) => r.side === "minority").length;
+    const weighted = ((result.availabilityMinority ?? 0) * minority +
+      (result.availabilityMajority ?? 0) * (counted.length - minority)) / counted.length;
+    assert.ok(Math.abs(weighted - result.availability!) < 1e-12);
+    for (const value of [result.availabilityMinority, result.availabilityMajority]) {
+      assert.ok(value === null || (value >= 0 && value <= 1));
+    }
+  }));
 });
