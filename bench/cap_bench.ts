@@ -1,8 +1,9 @@
 /**
  * Speed of chapter 10's experiments: one `cap-partition` run with the defaults per store
  * (five servers, four clients, a 3-second partition, the history checked) and one
- * `pacelc-latency` run per read path. Target: tens of milliseconds per seed (about 15 on an idle core), so the chapter's sweep
- * of 72 CAP runs and 100 PACELC runs re-runs in a second or two.
+ * `pacelc-latency` run per read path. Target: tens of milliseconds per seed (about 15 on
+ * an idle core), so the chapter's sweeps of 72 CAP runs and 100 PACELC runs re-run in a
+ * second or two.
  *
  * @module
  */
