@@ -164,23 +164,38 @@ export type CapRequestBar = {
   readonly label: string;
 };
 
+/** What {@link staleReads} reads of a request. */
+export type StaleReadInput = Pick<
+  CapRequest,
+  "f" | "key" | "value" | "issuedMs" | "completedMs" | "status"
+>;
+
 /**
- * Marks the reads that returned a value provably old: some write of the same key began
- * after the write of the value read had ended, and ended before the read began. (No
- * linearizable history has such a read; with every value written once, this is exact
- * for a pair of writes and a read, and the checker decides the rest.)
+ * Marks the reads that returned a value provably old. A read R returning the value of
+ * write W is stale when, before R began, the system had already shown a strictly newer
+ * write X of the same key (X began after W ended): either X itself had completed, or
+ * another read had completed returning X's value. No linearizable history has such a
+ * read: X precedes R in real time, W precedes X, so R must come after a write that
+ * overwrote what it returns. With every value written once this is a sound witness, not
+ * a complete one; the checker decides the rest. A read of "nothing yet" (null) is stale
+ * once any write has been shown.
  */
-export function staleReads(requests: readonly CapRequest[]): Set<CapRequest> {
-  const stale = new Set<CapRequest>();
-  const writes = requests.filter((r) => r.f === "write");
-  const okWrites = writes.filter((w) => w.status === "ok");
+export function staleReads<T extends StaleReadInput>(requests: readonly T[]): Set<T> {
+  const stale = new Set<T>();
+  const writeOf = new Map<string, T>();
+  for (const r of requests) if (r.f === "write") writeOf.set(`${r.key}\u0000${r.value}`, r);
+  const source = (r: T) =>
+    r.f === "write" ? r : r.value === null ? undefined : writeOf.get(`${r.key}\u0000${r.value}`);
+  // What each key's answered requests showed, and when: the write they show.
+  const shown = requests.filter((r) => r.status === "ok" && source(r) !== undefined);
   for (const read of requests) {
     if (read.f !== "read" || read.status !== "ok") continue;
-    const source = writes.find((w) => w.key === read.key && w.value === read.value);
-    const newer = okWrites.some((w) =>
-      w.key === read.key && w !== source && w.completedMs < read.issuedMs &&
-      (source === undefined || source.completedMs < w.issuedMs)
-    );
+    const own = source(read);
+    const newer = shown.some((seen) => {
+      if (seen === read || seen.key !== read.key || seen.completedMs >= read.issuedMs) return false;
+      const x = source(seen)!;
+      return x !== own && (own === undefined || own.completedMs < x.issuedMs);
+    });
     if (newer) stale.add(read);
   }
   return stale;

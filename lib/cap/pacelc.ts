@@ -39,10 +39,13 @@ import { quantile } from "../viz/stats.ts";
 import {
   QuorumClient,
   type QuorumClientTimer,
+  type QuorumCompletion,
   type QuorumMessage,
   QuorumReplica,
   type QuorumReplicaTimer,
+  readValue,
 } from "../replication/quorum.ts";
+import { type StaleReadInput, staleReads } from "./cap_figures.ts";
 
 /** The read paths a PACELC run can take. */
 export const PACELC_READS = ["raft-read-index", "raft-log", "quorum", "local"] as const;
@@ -97,6 +100,8 @@ export type PacelcRow = {
   readonly readP99Ms: number;
   /** Median write latency, in ms. */
   readonly writeP50Ms: number;
+  /** Measured reads that returned a value provably overwritten before they began. */
+  readonly staleReads: number;
   /** Whether the whole history is linearizable (model kv). */
   readonly linearizable: boolean | "unknown";
 };
@@ -111,7 +116,8 @@ export interface PacelcRun {
   readonly history: History;
 }
 
-type Done = (ok: boolean) => void;
+/** How an operation ended: answered or not, and the value a read returned. */
+type Done = (ok: boolean, value: number | null) => void;
 
 /**
  * Runs one PACELC run with `params` (validated) and `seed`.
@@ -146,6 +152,7 @@ export function simulatePacelc(params: PacelcParamsInput, seed: number): PacelcR
 
   const keys = Array.from({ length: p.keys }, (_, i) => `k${i + 1}`);
   const samples: PacelcSample[] = [];
+  const operations: (StaleReadInput & { measured: boolean })[] = [];
   const workload = new Random(seed).child("pacelc-workload");
   let nextValue = 1;
   let busy = 0;
@@ -155,8 +162,18 @@ export function simulatePacelc(params: PacelcParamsInput, seed: number): PacelcR
     const key = random.pick(keys);
     const startMs = simulation.now;
     busy++;
-    stack.submit(client, f, key, nextValue++, (ok) => {
+    const value = nextValue++;
+    stack.submit(client, f, key, value, (ok, read) => {
       busy--;
+      operations.push({
+        f,
+        key,
+        value: f === "write" ? value : read,
+        issuedMs: startMs,
+        completedMs: simulation.now,
+        status: ok ? "ok" : "timeout",
+        measured: startMs >= p.warmupMs,
+      });
       if (ok && startMs >= p.warmupMs) {
         samples.push({ reads: p.reads, f, client, latencyMs: simulation.now - startMs });
       }
@@ -185,6 +202,7 @@ export function simulatePacelc(params: PacelcParamsInput, seed: number): PacelcR
       readP50Ms: q(readLatencies, 0.5),
       readP99Ms: q(readLatencies, 0.99),
       writeP50Ms: q(writeLatencies, 0.5),
+      staleReads: [...staleReads(operations)].filter((op) => op.measured).length,
       linearizable: checkLinearizable(history, { model: "kv" }).valid,
     },
     samples,
@@ -226,7 +244,7 @@ function raftStack(
       onComplete: (c: RaftClientCompletion) => {
         const done = waiting.get(c.clientId);
         waiting.delete(c.clientId);
-        done?.(c.status !== "info");
+        done?.(c.status !== "info", typeof c.value === "number" ? c.value : null);
       },
     },
   });
@@ -276,7 +294,10 @@ function quorumStack(
     recorder,
     submit: (client, f, key, value, done) => {
       const node = simulation.node<QuorumClient>(client)!;
-      const finish = (c: { status: "ok" | "info" }) => done(c.status === "ok");
+      const finish = (c: QuorumCompletion) => {
+        const read = readValue(c.siblings, "timestamp");
+        done(c.status === "ok", typeof read === "number" ? read : null);
+      };
       if (f === "read") node.read(key, finish);
       else node.write(key, value, finish);
     },

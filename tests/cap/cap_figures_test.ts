@@ -38,6 +38,14 @@ Deno.test("staleReads marks a read of a value overwritten before it began, and n
   const never = request("read", null, 40, 45);
   const marked = staleReads([w1, w2, stale, fresh, concurrent, never]);
   assert.deepEqual([...marked], [stale, never]);
+  // A read that saw the newer write shows it too: a later read of the older value is stale.
+  const long = request("write", 5, 100, 200), newer = request("write", 6, 110, 220);
+  const early = request("read", 6, 150, 160), inverted = request("read", 5, 170, 180);
+  // (5 and 6 overlap, so 5 may follow 6; only the inversion after a read of 6 shows it.)
+  assert.deepEqual([...staleReads([long, newer, early, inverted])], []);
+  const after = request("write", 7, 300, 310);
+  const sawSeven = request("read", 7, 320, 330), backToSix = request("read", 6, 340, 350);
+  assert.deepEqual([...staleReads([newer, after, sawSeven, backToSix])], [backToSix]);
   // Two overlapping writes: either may be the last, so reading either is not stale.
   const a = request("write", 3, 0, 20), b = request("write", 4, 10, 30);
   assert.equal(staleReads([a, b, request("read", 3, 40, 41)]).size, 0);

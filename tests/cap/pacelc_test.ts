@@ -19,6 +19,7 @@ Deno.test("linearizable read paths stay linearizable and pay a wide-area round t
   for (const reads of ["raft-read-index", "raft-log", "quorum"]) {
     for (const row of measured.get(reads)!) {
       assert.equal(row.linearizable, true, reads);
+      assert.equal(row.staleReads, 0, reads);
       assert.ok(row.readP50Ms >= 30, `${reads}: median read ${row.readP50Ms} ms`);
     }
   }
