@@ -23,4 +23,5 @@ export * from "./ch17_resilience.ts";
 export * from "./ch18_failure_detection.ts";
 export * from "./ch07_pbft.ts";
 export * from "./ch19_coordination.ts";
+export * from "./ch10_cap.ts";
 export * from "./ch11_crdts.ts";

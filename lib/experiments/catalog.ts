@@ -21,6 +21,8 @@ import { raftFailover } from "./raft_failover.ts";
 import { raftKv } from "./raft_kv.ts";
 import { raftVsPaxos } from "./raft_vs_paxos.ts";
 import { pbft } from "./pbft.ts";
+import { capPartition } from "./cap_partition.ts";
+import { pacelcLatency } from "./pacelc_latency.ts";
 import { crdtConvergence } from "../crdt/convergence.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
@@ -58,6 +60,8 @@ export const experiments: readonly AnyExperiment[] = [
   quorumKv,
   pbs,
   pbft,
+  capPartition,
+  pacelcLatency,
   crdtConvergence,
   backoff,
   overload,

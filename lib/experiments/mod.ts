@@ -6,6 +6,8 @@
  * @module
  */
 export { experiments, findExperiment } from "./catalog.ts";
+export { capPartition } from "./cap_partition.ts";
+export { pacelcLatency } from "./pacelc_latency.ts";
 export { clockSync, ClockSyncParamsSchema, simulateClockSync } from "./clock_sync.ts";
 export type {
   ClockErrorSample,
