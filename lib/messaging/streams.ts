@@ -53,6 +53,11 @@ export function timedSource<T>(
   );
 }
 
+/** Drops the time stamps of a timed stream, keeping the values. */
+export function valuesOf<T>(): OperatorFunction<Timed<T>, T> {
+  return map((event: Timed<T>) => event.value);
+}
+
 /** One window's summary. */
 export interface WindowSummary {
   /** The window's start, in virtual ms. */
