@@ -14,6 +14,7 @@ Deno.test("the partitioned log: 1,000 seeds, each partition processed in order w
     profiles: {
       calm: { faultsPerSecond: 2, lossProbability: 0.01 },
       stormy: { faultsPerSecond: 8, lossProbability: 0.05, concurrentNodeFaults: 2 },
+      duplicating: { duplicateProbability: 0.05 },
     },
   });
   assert.equal(result.failures.length, 0, describeFailures(result.failures));
