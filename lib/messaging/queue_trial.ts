@@ -80,8 +80,11 @@ export class DeliveryLedger implements ConsumerObserver {
   readonly deliveries = new Map<string, number>();
   /** Committed transactions that changed the database, per message id. */
   readonly effects = new Map<string, number>();
-  /** Messages acknowledged before their transaction committed, with who holds them. */
-  readonly unprocessedAcks = new Map<string, { consumer: NodeId; instance: object }>();
+  /**
+   * Messages acknowledged before their transaction committed, with every consumer
+   * incarnation that holds one of their deliveries.
+   */
+  readonly unprocessedAcks = new Map<string, { consumer: NodeId; instance: object }[]>();
 
   /** {@inheritDoc ConsumerObserver.delivered} */
   delivered(id: string): void {
@@ -90,7 +93,9 @@ export class DeliveryLedger implements ConsumerObserver {
 
   /** {@inheritDoc ConsumerObserver.ackedEarly} */
   ackedEarly(id: string, consumer: NodeId, instance: object): void {
-    this.unprocessedAcks.set(id, { consumer, instance });
+    const holders = this.unprocessedAcks.get(id) ?? [];
+    holders.push({ consumer, instance });
+    this.unprocessedAcks.set(id, holders);
   }
 
   /** {@inheritDoc ConsumerObserver.committed} */
@@ -270,11 +275,12 @@ export type QueueDeliveryRow =
 
 /** A message acknowledged early whose consumer lost it before committing, and no copy left. */
 function lostAfterEarlyAck(system: QueueDeliverySystem): string | undefined {
-  for (const [id, holder] of system.ledger.unprocessedAcks) {
+  for (const [id, holders] of system.ledger.unprocessedAcks) {
     if ((system.ledger.effects.get(id) ?? 0) > 0) continue;
-    if (system.simulation.node(holder.consumer) === holder.instance) continue;
+    // Lost only when no incarnation that took it is still alive, and no copy is left.
+    if (holders.some((h) => system.simulation.node(h.consumer) === h.instance)) continue;
     if (system.broker().holds(id)) continue;
-    return `${holder.consumer} acknowledged ${id}, then crashed before processing it: ` +
+    return `${holders[0]!.consumer} acknowledged ${id}, then crashed before processing it: ` +
       "the broker has forgotten it and nobody will credit it";
   }
   return undefined;

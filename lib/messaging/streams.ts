@@ -21,6 +21,7 @@ import {
   Observable,
   type OperatorFunction,
   type SchedulerLike,
+  type Subscription,
   timer,
 } from "rxjs";
 
@@ -147,6 +148,7 @@ export function boundedQueue<T>(
       const waiting: { value: T; arrivedAtMs: number; queueLength: number }[] = [];
       let busy = false;
       let completed = false;
+      let pending: Subscription | undefined;
       const serveNext = () => {
         const item = waiting.shift();
         if (item === undefined) {
@@ -155,7 +157,7 @@ export function boundedQueue<T>(
           return;
         }
         busy = true;
-        scheduler.schedule(() => {
+        pending = scheduler.schedule(() => {
           subscriber.next({ ...item, doneAtMs: scheduler.now() });
           serveNext();
         }, serviceMs);
@@ -180,7 +182,10 @@ export function boundedQueue<T>(
           if (!busy && waiting.length === 0) subscriber.complete();
         },
       });
-      return () => subscription.unsubscribe();
+      return () => {
+        subscription.unsubscribe();
+        pending?.unsubscribe();
+      };
     });
 }
 
