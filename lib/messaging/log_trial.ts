@@ -5,7 +5,8 @@
  * partition is processed in offset order **without gaps** (a record is processed only
  * after every record before it in its partition), and each key's records are first
  * processed in the order they were appended. Replays after a rebalance are allowed:
- * that is at-least-once. The `log-order` experiment is this trial, one row per seed.
+ * that is at-least-once; with `transactionalOffsets` (each partition's offset stored in
+ * the same transaction as the effect) no record is applied twice: effectively-once. The `log-order` experiment is this trial, one row per seed.
  *
  * @module
  */
@@ -15,6 +16,7 @@ import { networkFromParams, networkParams } from "../sim/network_params.ts";
 import type { NodeId } from "../sim/node.ts";
 import { Random } from "../sim/random.ts";
 import { Simulation } from "../sim/simulation.ts";
+import { Database } from "./database.ts";
 import { defineTrial, invariant, nemesisFromParams, nemesisParams } from "../testing/mod.ts";
 import { trialExperiment } from "../experiments/trial_experiment.ts";
 import {
@@ -40,6 +42,10 @@ export const LogOrderParamsSchema = z.strictObject({
     .describe("A consumer silent this long is removed and the group rebalances, in ms"),
   commitBeforeProcessing: z.boolean().default(false)
     .describe("Broken variant: commit each record's offset before processing it"),
+  transactionalOffsets: z.boolean().default(false)
+    .describe(
+      "Store each partition's offset with the effect, in one transaction (effectively-once)",
+    ),
   catchUpWithinMs: positiveMs().default(3_000)
     .describe("After the faults heal, every record must be processed within this, in ms"),
   ...networkParams({ lossProbability: 0.02, latency: { kind: "uniform", minMs: 1, maxMs: 5 } }),
@@ -128,6 +134,8 @@ export interface LogOrderSystem {
   readonly appended: () => number;
   /** Records the run appends in all. */
   readonly total: number;
+  /** Whether offsets are stored with the effects. */
+  readonly transactional: boolean;
 }
 
 /** Builds one run: the broker, the appends, the consumer group. */
@@ -143,6 +151,7 @@ export function buildLogOrder(
     network: networkFromParams(params),
   });
   const tracker = new LogTracker(params.partitions, () => simulation.now);
+  const offsetStore = params.transactionalOffsets ? new Database() : undefined;
   simulation.addNode<"check">(LOG_BROKER, (ctx) =>
     new LogBroker(ctx, {
       partitions: params.partitions,
@@ -155,6 +164,7 @@ export function buildLogOrder(
       heartbeatMs: params.heartbeatMs,
       processingMs: [params.processingMinMs, params.processingMaxMs],
       commitBeforeProcessing: params.commitBeforeProcessing,
+      ...(offsetStore === undefined ? {} : { offsetStore }),
       observer: tracker,
     }));
   const keyRandom = new Random(seed).child("keys");
@@ -176,6 +186,7 @@ export function buildLogOrder(
     broker: () => simulation.node<LogBroker>(LOG_BROKER)!,
     appended: () => appended,
     total: params.records,
+    transactional: params.transactionalOffsets,
   };
 }
 
@@ -192,6 +203,8 @@ export function unprocessedRecords(system: LogOrderSystem): number {
 export type LogOrderRow = {
   /** Whether offsets were committed before processing (broken). */
   readonly commitBeforeProcessing: boolean;
+  /** Whether offsets were stored with the effects. */
+  readonly transactionalOffsets: boolean;
   /** Records appended. */
   readonly appended: number;
   /** Records never processed. */
@@ -230,6 +243,7 @@ export const logOrderTrial = defineTrial({
   untilMs: (params) => Math.max(params.faultsUntilMs, params.records * params.appendGapMs),
   row: ({ params, system, failure }): LogOrderRow => ({
     commitBeforeProcessing: params.commitBeforeProcessing,
+    transactionalOffsets: params.transactionalOffsets,
     appended: system.appended(),
     lost: unprocessedRecords(system),
     reprocessed: system.tracker.reprocessed,

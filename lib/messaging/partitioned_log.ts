@@ -16,6 +16,7 @@
  * @module
  */
 import type { Node, NodeContext, NodeId } from "../sim/node.ts";
+import type { Database } from "./database.ts";
 
 /** One record of the log. */
 export interface LogRecord {
@@ -237,6 +238,13 @@ export interface LogConsumerOptions {
   readonly processingMs: readonly [number, number];
   /** Broken variant: commit a record's offset before processing it. Default false. */
   readonly commitBeforeProcessing?: boolean;
+  /**
+   * Keep each partition's next offset in this database, written in the same transaction
+   * as the record's effect, and skip a record whose offset is below it: each record's
+   * effect is applied once even when the broker's committed offset lags (effectively-once).
+   * Default: none, effects follow the broker's committed offsets (at-least-once).
+   */
+  readonly offsetStore?: Database;
   /** Told about each record processed. */
   readonly observer?: LogObserver;
 }
@@ -283,7 +291,8 @@ export class LogConsumer implements Node<LogMessage, LogConsumerTimer> {
       this.#position.clear();
       this.#buffer.clear();
       for (const p of message.partitions) {
-        this.#position.set(p, message.committed[p] ?? 0);
+        const stored = this.#options.offsetStore?.get<number>(`offset:${p}`) ?? 0;
+        this.#position.set(p, Math.max(message.committed[p] ?? 0, stored));
         this.#buffer.set(p, []);
       }
       return;
@@ -319,7 +328,19 @@ export class LogConsumer implements Node<LogMessage, LogConsumerTimer> {
     const record = this.#current;
     if (record === undefined) return;
     this.#current = undefined;
-    this.#options.observer?.processed(record, this.#ctx.id);
+    const store = this.#options.offsetStore;
+    if (store === undefined) {
+      this.#options.observer?.processed(record, this.#ctx.id);
+    } else {
+      // The effect and the offset commit together; a record already applied (by this
+      // member before a crash, or by another owner) is skipped.
+      const key = `offset:${record.partition}`;
+      store.transaction((tx) => {
+        if ((tx.get<number>(key) ?? 0) !== record.offset) return;
+        tx.set(key, record.offset + 1);
+        this.#options.observer?.processed(record, this.#ctx.id);
+      });
+    }
     if (this.#options.commitBeforeProcessing !== true) this.#commit(record);
     this.#next();
   }
