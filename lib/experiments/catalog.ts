@@ -36,6 +36,9 @@ import { swimFaults } from "../membership/swim_faults.ts";
 import { leaseLock } from "../coordination/lease_lock_trial.ts";
 import { snapshotExperiment } from "../coordination/snapshot.ts";
 import { deadlockExperiment } from "../coordination/deadlock_trial.ts";
+import { cqrsLag } from "../messaging/cqrs.ts";
+import { logOrder } from "../messaging/log_trial.ts";
+import { queueDelivery } from "../messaging/queue_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -74,6 +77,9 @@ export const experiments: readonly AnyExperiment[] = [
   leaseLock,
   deadlockExperiment,
   snapshotExperiment,
+  queueDelivery,
+  logOrder,
+  cqrsLag,
 ];
 
 /**

@@ -89,3 +89,6 @@ export * from "./paxos.ts";
 export * from "./paxos_duel.ts";
 export * from "./raft_vs_paxos.ts";
 export * from "./pbft.ts";
+export { cqrsLag } from "../messaging/cqrs.ts";
+export { logOrder } from "../messaging/log_trial.ts";
+export { queueDelivery } from "../messaging/queue_trial.ts";
