@@ -22,6 +22,7 @@ import { raftKv } from "./raft_kv.ts";
 import { raftVsPaxos } from "./raft_vs_paxos.ts";
 import { pbft } from "./pbft.ts";
 import { crdtConvergence } from "../crdt/convergence.ts";
+import { sagaMoney } from "../transactions/saga_trial.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
 import { overload } from "../resilience/overload.ts";
@@ -59,6 +60,7 @@ export const experiments: readonly AnyExperiment[] = [
   pbs,
   pbft,
   crdtConvergence,
+  sagaMoney,
   backoff,
   overload,
   dependencyFailure,
