@@ -13,3 +13,4 @@ export * from "./outbox.ts";
 export * from "./saga.ts";
 export * from "./saga_services.ts";
 export * from "./saga_trial.ts";
+export * from "./saga_figures.ts";
