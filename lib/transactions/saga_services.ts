@@ -371,8 +371,11 @@ export class MerchantBank implements Node<SagaMessage> {
   onMessage(from: NodeId, message: SagaMessage): void {
     if (message.type !== "Event") return;
     const storage = this.#ctx.storage;
+    // Counted for the experiment's rows: copies received against effects applied.
+    storage.set("copies", (storage.get<number>("copies") ?? 0) + 1);
     this.#inbox.applyOnce(message.id, () => {
       storage.set("merchant", (storage.get<number>("merchant") ?? 0) + message.merchantDelta);
+      storage.set("applied", (storage.get<number>("applied") ?? 0) + 1);
     }, this.#options.dedupe);
     this.#ctx.send(from, { type: "EventAck", id: message.id });
   }

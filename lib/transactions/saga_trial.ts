@@ -417,6 +417,8 @@ export type SagaRow = {
   readonly completed: number;
   /** Sagas that were compensated (a step was refused). */
   readonly compensated: number;
+  /** Compensated sagas whose charge had gone through and was refunded. */
+  readonly refunded: number;
   /** Accepted orders whose saga had not ended when the run stopped. */
   readonly unfinished: number;
   /** Whether the total money matched the start once the run settled. */
@@ -431,6 +433,10 @@ export type SagaRow = {
   readonly anomaliesMidSaga: number;
   /** Statements that showed such a debit. */
   readonly dirtyStatements: number;
+  /** Copies of outbox messages the bank received (at least once: redeliveries count). */
+  readonly bankCopies: number;
+  /** Messages the bank applied (once each, when it deduplicates). */
+  readonly bankApplied: number;
   /** The invariant that failed, or null (experiment rows: always null). */
   readonly failure: string | null;
 };
@@ -547,6 +553,9 @@ function defineSagaTrial(checked: boolean, refundRule?: RefundRule, name = "saga
         orders: system.orders.length,
         completed: sagas.filter((s) => s.phase === "completed").length,
         compensated: sagas.filter((s) => s.phase === "compensated").length,
+        refunded: sagas.filter((s) =>
+          s.phase === "compensated" && s.refusedStep !== undefined && s.refusedStep !== "charge"
+        ).length,
         unfinished: system.shop().accepted.size - ended,
         conserved: money.customers + money.merchant === system.totalMoney && money.inFlight === 0,
         moneyDrift: money.total - system.totalMoney,
@@ -554,6 +563,8 @@ function defineSagaTrial(checked: boolean, refundRule?: RefundRule, name = "saga
         mismatched: mismatchedEffects(system).length,
         anomaliesMidSaga: dirty.orders,
         dirtyStatements: dirty.reads,
+        bankCopies: system.simulation.storage("bank").get<number>("copies") ?? 0,
+        bankApplied: system.simulation.storage("bank").get<number>("applied") ?? 0,
         failure: failure?.invariant ?? null,
       };
     },
