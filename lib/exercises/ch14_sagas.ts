@@ -61,8 +61,7 @@ export function checkRefundRule(
   const message = failure.message.split("\n")[0]!;
   const advice: Record<string, string> = {
     [SAGA_INVARIANTS.conserved]: "Money appeared: a request was refunded twice. A retry or a " +
-      "duplicate carries the same key (book.key): refund only if book.done(book.key) is " +
-      "false, and then book.markDone(book.key).",
+      "duplicate of a refund carries the same key (book.key) as the first attempt.",
     [SAGA_INVARIANTS.effects]: "A compensated order is still charged: the first request for " +
       "a key must refund (book.refund()).",
   };
