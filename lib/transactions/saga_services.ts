@@ -53,8 +53,22 @@ export type RefundRule = (book: RefundBook) => void;
  *
  * @example
  * ```ts
- * import { refundOncePerKey } from "./saga_services.ts";
- * const rule = refundOncePerKey; // (book) => { if (!book.done(book.key)) { book.refund(); book.markDone(book.key); } }
+ * import { type RefundBook, refundOncePerKey } from "./saga_services.ts";
+ *
+ * const keys = new Set<string>();
+ * let credited = 0;
+ * const book: RefundBook = {
+ *   order: { orderId: "o1", customer: "c1", item: "i1", quantity: 1, amount: 30 },
+ *   key: "o1:refund",
+ *   charges: 1,
+ *   refunds: 0,
+ *   done: (key) => key !== undefined && keys.has(key),
+ *   markDone: (key) => void (key !== undefined && keys.add(key)),
+ *   refund: () => void (credited += 30),
+ * };
+ * refundOncePerKey(book);
+ * refundOncePerKey(book); // a duplicate of the same request
+ * credited; // 30
  * ```
  */
 export const refundOncePerKey: RefundRule = (book: RefundBook): void => {
