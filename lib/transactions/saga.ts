@@ -32,14 +32,24 @@ export interface Order {
   readonly amount: number;
 }
 
-/** A forward step of the order saga. */
-export type SagaStep = "charge" | "reserve" | "ship";
+/**
+ * A forward step of the order saga. `confirm` exists only with a semantic lock: it turns
+ * the customer's pending charge into a settled one once the order has shipped.
+ */
+export type SagaStep = "charge" | "reserve" | "ship" | "confirm";
 
 /** A command the orchestrator sends: a forward step or a compensation. */
 export type SagaAction = SagaStep | "refund" | "release";
 
 /** The forward steps, in order. */
 export const SAGA_STEPS: readonly SagaStep[] = ["charge", "reserve", "ship"];
+
+/**
+ * The forward steps with a semantic lock: the charge is pending (readers can tell) until
+ * `confirm`, after shipping, settles it. Nothing can be refused after shipping, so the
+ * confirmation needs no compensation.
+ */
+export const SAGA_STEPS_WITH_LOCK: readonly SagaStep[] = ["charge", "reserve", "ship", "confirm"];
 
 /**
  * The compensation of each step that has one. The last step (shipping) needs none: once
@@ -55,6 +65,7 @@ export const ACTION_TYPES = {
   charge: "Charge",
   reserve: "Reserve",
   ship: "Ship",
+  confirm: "Confirm",
   refund: "Refund",
   release: "Release",
 } as const satisfies Record<SagaAction, string>;
@@ -85,7 +96,13 @@ export type SagaMessage =
   | ({ readonly type: "Event" } & OutboxEntry)
   | { readonly type: "EventAck"; readonly id: string }
   | { readonly type: "ReadStatement" }
-  | { readonly type: "Statement"; readonly debited: readonly string[] };
+  | {
+    readonly type: "Statement";
+    /** Orders the customers are debited for. */
+    readonly debited: readonly string[];
+    /** Orders whose charge is pending (a semantic lock: the saga has not completed). */
+    readonly pending: readonly string[];
+  };
 
 /** Where a saga is. */
 export type SagaPhase = "forward" | "compensating" | "completed" | "compensated";
@@ -102,6 +119,8 @@ export interface SagaRecord {
   readonly refusedStep?: SagaStep;
   /** Why it was refused. */
   readonly reason?: string;
+  /** The forward steps of this saga. Default {@link SAGA_STEPS}. */
+  readonly steps?: readonly SagaStep[];
 }
 
 /** Whether a saga has ended (completed or compensated). */
@@ -111,7 +130,7 @@ export function sagaEnded(record: SagaRecord): boolean {
 
 /** The action a saga waits for next, or undefined once it has ended. */
 export function nextAction(record: SagaRecord): SagaAction | undefined {
-  if (record.phase === "forward") return SAGA_STEPS[record.done.length];
+  if (record.phase === "forward") return (record.steps ?? SAGA_STEPS)[record.done.length];
   if (record.phase === "compensating") {
     // Compensate the most recent step that has a compensation; steps without one are skipped.
     for (let i = record.done.length - 1; i >= 0; i--) {
@@ -164,7 +183,11 @@ export function advanceSaga(
       return nextAction(turned) === undefined ? { ...turned, phase: "compensated" } : turned;
     }
     const done = [...record.done, step];
-    return { ...record, done, phase: done.length === SAGA_STEPS.length ? "completed" : "forward" };
+    return {
+      ...record,
+      done,
+      phase: done.length === (record.steps ?? SAGA_STEPS).length ? "completed" : "forward",
+    };
   }
   // A compensation cannot be refused: it must succeed, however often it is retried.
   const undone = record.done.findLastIndex((step) => COMPENSATION[step] === action);
@@ -180,6 +203,7 @@ export const SERVICE_OF: Readonly<Record<SagaAction, NodeId>> = {
   reserve: "inventory",
   release: "inventory",
   ship: "shipping",
+  confirm: "payments",
 };
 
 /** Options of a {@link SagaOrchestrator}. */
@@ -190,6 +214,8 @@ export interface SagaOrchestratorOptions {
   readonly durableState: boolean;
   /** Send an idempotency key with every command (false: a broken variant). */
   readonly idempotencyKeys: boolean;
+  /** The forward steps of every saga. Default {@link SAGA_STEPS}. */
+  readonly steps?: readonly SagaStep[];
 }
 
 /** The orchestrator's timer: resend the command a saga waits for, if it still waits. */
@@ -237,7 +263,12 @@ export class SagaOrchestrator implements Node<SagaMessage, SagaTimer> {
     if (message.type === "PlaceOrder") {
       const id = message.order.orderId;
       if (this.#load(id) === undefined) {
-        const record: SagaRecord = { order: message.order, phase: "forward", done: [] };
+        const record: SagaRecord = {
+          order: message.order,
+          phase: "forward",
+          done: [],
+          ...(this.#options.steps === undefined ? {} : { steps: this.#options.steps }),
+        };
         // Written before the order is acknowledged: an accepted order is never forgotten.
         this.#store(record);
         this.#ctx.log(`saga ${id} starts`, { orderId: id });

@@ -97,6 +97,11 @@ export interface PaymentsOptions {
   readonly publishDelayMs: number;
   /** What to do with a refund request. */
   readonly refundRule: RefundRule;
+  /**
+   * Keep each charge pending until the saga confirms it (a semantic lock), and show it
+   * as pending, not debited, in statements. Default false.
+   */
+  readonly semanticLock?: boolean;
 }
 
 /** The payments service's timers. */
@@ -155,6 +160,17 @@ export class PaymentsService implements Node<SagaMessage, PaymentsTimer> {
         return this.#charge(from, message);
       case "Refund":
         return this.#refund(from, message);
+      case "Confirm": {
+        const storage = this.#ctx.storage;
+        runOnce(storage, message.key, () => {
+          const confirmed = storage.get<Record<string, boolean>>("confirmed") ?? {};
+          confirmed[message.order.orderId] = true;
+          storage.set("confirmed", confirmed);
+          return { ok: true };
+        });
+        this.#reply(from, message.order, "confirm", { ok: true });
+        return;
+      }
       case "EventAck": {
         this.#outbox.remove(message.id);
         const i = this.#volatile.findIndex((m) => m.entry.id === message.id);
@@ -163,10 +179,16 @@ export class PaymentsService implements Node<SagaMessage, PaymentsTimer> {
       }
       case "ReadStatement": {
         const counts = readCharges(this.#ctx.storage);
-        const debited = Object.keys(counts).filter((id) =>
+        const charged = Object.keys(counts).filter((id) =>
           counts[id]!.charges > counts[id]!.refunds
         );
-        this.#ctx.send(from, { type: "Statement", debited });
+        const confirmed = this.#ctx.storage.get<Record<string, boolean>>("confirmed") ?? {};
+        const settled = (id: string) => !this.#options.semanticLock || confirmed[id] === true;
+        this.#ctx.send(from, {
+          type: "Statement",
+          debited: charged.filter(settled),
+          pending: charged.filter((id) => !settled(id)),
+        });
         return;
       }
       default:

@@ -34,6 +34,7 @@ import type { OutboxEntry } from "./outbox.ts";
 import {
   type Order,
   readSagas,
+  SAGA_STEPS_WITH_LOCK,
   type SagaMessage,
   SagaOrchestrator,
   type SagaRecord,
@@ -72,6 +73,8 @@ export const SagaParamsSchema = z.strictObject({
       "correct, or the rule removed: non-idempotent-compensation, saga-state-in-memory, " +
         "no-idempotency-key, dual-write (publish outside the local transaction), no-consumer-dedup",
     ),
+  semanticLock: z.boolean().default(false)
+    .describe("Charges stay pending (and statements say so) until the saga confirms them"),
   orders: integerAtLeast(0).default(20).describe("Orders the shop places"),
   customers: integerAtLeast(1).default(4).describe("Customer accounts"),
   balance: integerAtLeast(0).default(100).describe("Each customer's balance at the start"),
@@ -191,6 +194,8 @@ export interface StatementRead {
   readonly atMs: number;
   /** Orders the customers were debited for at that moment. */
   readonly debited: readonly string[];
+  /** Orders whose charge was pending (with a semantic lock). */
+  readonly pending: readonly string[];
 }
 
 /** A concurrent reader: reads the customers' statements every `everyMs`. */
@@ -214,7 +219,11 @@ export class Auditor implements Node<SagaMessage, "read"> {
   /** Keeps a statement. */
   onMessage(_from: NodeId, message: SagaMessage): void {
     if (message.type === "Statement") {
-      this.reads.push({ atMs: this.#ctx.now(), debited: message.debited });
+      this.reads.push({
+        atMs: this.#ctx.now(),
+        debited: message.debited,
+        pending: message.pending,
+      });
     }
   }
 
@@ -266,6 +275,7 @@ export function buildSaga(
       retryMs: params.retryMs,
       durableState: variant !== "saga-state-in-memory",
       idempotencyKeys: variant !== "no-idempotency-key",
+      ...(params.semanticLock ? { steps: SAGA_STEPS_WITH_LOCK } : {}),
     }));
   simulation.addNode<PaymentsTimer>("payments", (ctx) =>
     new PaymentsService(ctx, {
@@ -274,6 +284,7 @@ export function buildSaga(
       relayEveryMs: params.relayEveryMs,
       outbox: variant !== "dual-write",
       publishDelayMs: params.publishDelayMs,
+      semanticLock: params.semanticLock,
       refundRule: options.refundRule ??
         (variant === "non-idempotent-compensation" ? refundEveryTime : refundOncePerKey),
     }));
@@ -354,6 +365,7 @@ export function mismatchedEffects(system: SagaSystem): string[] {
   const charges = readCharges(sim.storage("payments"));
   const reservations = readReservations(sim.storage("inventory"));
   const shipped = sim.storage("shipping").get<Record<string, number>>("shipped") ?? {};
+  const confirmed = sim.storage("payments").get<Record<string, boolean>>("confirmed") ?? {};
   const problems: string[] = [];
   for (const saga of sagaRecords(system)) {
     const id = saga.order.orderId;
@@ -367,6 +379,9 @@ export function mismatchedEffects(system: SagaSystem): string[] {
         } times`,
       );
     }
+    if (saga.phase === "completed" && system.params.semanticLock && confirmed[id] !== true) {
+      problems.push(`${id} completed but its charge is still pending`);
+    }
     if (saga.phase === "compensated" && (paid !== 0 || held !== 0)) {
       problems.push(`${id} compensated but is still charged ${paid}, reserved ${held} times net`);
     }
@@ -378,18 +393,22 @@ export function mismatchedEffects(system: SagaSystem): string[] {
  * Mid-saga anomalies: orders the auditor saw debited whose saga ended compensated. A saga
  * gives no isolation: the debit was real while the saga ran, and a reader saw it.
  */
-export function dirtyReads(system: SagaSystem): { orders: number; reads: number } {
+export function dirtyReads(
+  system: SagaSystem,
+): { orders: number; reads: number; pendingOrders: number } {
   const compensated = new Set(
     sagaRecords(system).filter((s) => s.phase === "compensated").map((s) => s.order.orderId),
   );
   const seen = new Set<string>();
+  const pending = new Set<string>();
   let reads = 0;
   for (const read of system.auditor().reads) {
+    for (const id of read.pending) pending.add(id);
     const dirty = read.debited.filter((id) => compensated.has(id));
     if (dirty.length > 0) reads++;
     for (const id of dirty) seen.add(id);
   }
-  return { orders: seen.size, reads };
+  return { orders: seen.size, reads, pendingOrders: pending.size };
 }
 
 /** Whether every order is accepted, every saga ended and every message delivered. */
@@ -433,6 +452,10 @@ export type SagaRow = {
   readonly anomaliesMidSaga: number;
   /** Statements that showed such a debit. */
   readonly dirtyStatements: number;
+  /** Whether charges stayed pending until confirmed (a semantic lock). */
+  readonly semanticLock: boolean;
+  /** Orders a reader saw as pending (with a semantic lock; 0 without). */
+  readonly pendingSeen: number;
   /** Copies of outbox messages the bank received (at least once: redeliveries count). */
   readonly bankCopies: number;
   /** Messages the bank applied (once each, when it deduplicates). */
@@ -563,6 +586,8 @@ function defineSagaTrial(checked: boolean, refundRule?: RefundRule, name = "saga
         mismatched: mismatchedEffects(system).length,
         anomaliesMidSaga: dirty.orders,
         dirtyStatements: dirty.reads,
+        semanticLock: params.semanticLock,
+        pendingSeen: dirty.pendingOrders,
         bankCopies: system.simulation.storage("bank").get<number>("copies") ?? 0,
         bankApplied: system.simulation.storage("bank").get<number>("applied") ?? 0,
         failure: failure?.invariant ?? null,

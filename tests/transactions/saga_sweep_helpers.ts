@@ -7,8 +7,8 @@ import type { z } from "zod";
 /**
  * Profiles that stress different rules: the defaults; a network that loses and duplicates
  * a fifth of all messages (retries, redeliveries); crashes twice as often, two at a time
- * (recovery from durable state); and twice the orders against scarce stock and money, with
- * partitions too (many compensations).
+ * (recovery from durable state); twice the orders against scarce stock and money, with
+ * partitions too (many compensations); and the saga with a semantic lock (a fourth step).
  */
 export const SAGA_PROFILES: Record<string, z.input<typeof SagaParamsSchema>> = {
   default: {},
@@ -20,6 +20,7 @@ export const SAGA_PROFILES: Record<string, z.input<typeof SagaParamsSchema>> = {
     balance: 60,
     faultKinds: ["crash", "pause", "isolate", "partition", "partition-one-way"],
   },
+  locked: { semanticLock: true },
 };
 
 /** Sweeps seeds `first` to `first + count − 1` and asserts no invariant broke. */
@@ -41,4 +42,8 @@ export function assertCleanSagaSweep(first: number, count: number): void {
   assert.ok(result.rows.reduce((s, r) => s + r.compensated, 0) > count);
   assert.ok(result.rows.reduce((s, r) => s + r.completed, 0) > count);
   assert.ok(result.rows.some((r) => r.anomaliesMidSaga > 0));
+  // With a semantic lock, readers see pending charges and never a settled one later refunded.
+  const locked = result.rows.filter((r) => r.semanticLock);
+  assert.ok(locked.length > 0 && locked.every((r) => r.anomaliesMidSaga === 0));
+  assert.ok(locked.some((r) => r.pendingSeen > 0));
 }

@@ -25,6 +25,7 @@ import {
   refundOncePerKey,
   runOnce,
   SAGA_STEPS,
+  SAGA_STEPS_WITH_LOCK,
   type SagaAction,
   type SagaMessage,
   sagaMoney,
@@ -246,4 +247,34 @@ Deno.test("saga-money is registered, and the same seed gives the same row", () =
   const [row] = sagaMoney.run({}, 7);
   assert.equal(row!.conserved, true);
   assert.equal(row!.completed + row!.compensated, row!.orders);
+});
+
+Deno.test("With a semantic lock the saga confirms the charge last, and readers see it pending until then", () => {
+  let saga: SagaRecord = { order: ORDER, phase: "forward", done: [], steps: SAGA_STEPS_WITH_LOCK };
+  const actions: SagaAction[] = [];
+  for (let action = nextAction(saga); action !== undefined; action = nextAction(saga)) {
+    actions.push(action);
+    saga = advanceSaga(saga, action, true);
+  }
+  assert.deepEqual(actions, ["charge", "reserve", "ship", "confirm"]);
+  assert.equal(saga.phase, "completed");
+
+  const ctx = new FakeContext<SagaMessage, PaymentsTimer>("payments", ["payments", "auditor"]);
+  const node = new PaymentsService(ctx, {
+    balances: { c1: 100 },
+    bank: "bank",
+    relayEveryMs: 20,
+    outbox: true,
+    publishDelayMs: 10,
+    refundRule: refundOncePerKey,
+    semanticLock: true,
+  });
+  const statement = () => {
+    node.onMessage("auditor", { type: "ReadStatement" });
+    return ctx.take().find((s) => s.message.type === "Statement")!.message;
+  };
+  node.onMessage("orders", { type: "Charge", order: ORDER, key: "o1:charge" });
+  assert.deepEqual(statement(), { type: "Statement", debited: [], pending: ["o1"] });
+  node.onMessage("orders", { type: "Confirm", order: ORDER, key: "o1:confirm" });
+  assert.deepEqual(statement(), { type: "Statement", debited: ["o1"], pending: [] });
 });
