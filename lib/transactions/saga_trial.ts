@@ -29,6 +29,7 @@ import {
   nemesisParams,
   type Trial,
 } from "../testing/mod.ts";
+import type { Experiment } from "../experiments/experiment.ts";
 import { trialExperiment } from "../experiments/trial_experiment.ts";
 import type { OutboxEntry } from "./outbox.ts";
 import {
@@ -148,7 +149,7 @@ export interface SagaSystem {
 }
 
 /** The shop's timer: place order number `index` (again, until accepted). */
-type ShopTimer = number;
+export type ShopTimer = number;
 
 /** Places each order at its time and resends it until the orchestrator accepts it. */
 export class Shop implements Node<SagaMessage, ShopTimer> {
@@ -504,22 +505,25 @@ export function sagaTrial(
 }
 
 /** The saga trial, with every invariant checked during the run. */
-export const sagaMoneyTrial = sagaTrial();
+export const sagaMoneyTrial: Trial<typeof SagaParamsSchema, SagaSystem, SagaRow> = sagaTrial();
 
 /**
  * The `saga-money` experiment: the same runs, unchecked, each until the faults have healed
  * and `settleMs` more, so each row shows what a broken rule cost.
  */
-export const sagaMoney = trialExperiment(defineSagaTrial(false), {
-  title: "Order sagas under crashes, loss and duplication: money, double charges, dirty reads",
-  description: "A shop places orders; an orchestrator runs a saga per order (charge, reserve, " +
-    "ship; refund and release to compensate) over services the nemesis crashes, pauses and " +
-    "isolates, on a network that loses and duplicates messages. Payments tells the merchant's " +
-    "bank through a transactional outbox. One row per seed: completed and compensated sagas, " +
-    "whether money was conserved, orders charged twice, and compensated orders a concurrent " +
-    "reader saw debited.",
-  chapter: "14_sagas",
-});
+export const sagaMoney: Experiment<typeof SagaParamsSchema, SagaRow> = trialExperiment(
+  defineSagaTrial(false),
+  {
+    title: "Order sagas under crashes, loss and duplication: money, double charges, dirty reads",
+    description: "A shop places orders; an orchestrator runs a saga per order (charge, reserve, " +
+      "ship; refund and release to compensate) over services the nemesis crashes, pauses and " +
+      "isolates, on a network that loses and duplicates messages. Payments tells the merchant's " +
+      "bank through a transactional outbox. One row per seed: completed and compensated sagas, " +
+      "whether money was conserved, orders charged twice, and compensated orders a concurrent " +
+      "reader saw debited.",
+    chapter: "14_sagas",
+  },
+);
 
 function defineSagaTrial(checked: boolean, refundRule?: RefundRule, name = "saga-money") {
   return defineTrial({
