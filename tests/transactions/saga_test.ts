@@ -12,6 +12,7 @@ import { MemoryStorage } from "../../lib/sim/mod.ts";
 import { FakeContext } from "../../lib/testing/mod.ts";
 import {
   advanceSaga,
+  buildSaga,
   COMPENSATION,
   Inbox,
   MerchantBank,
@@ -30,6 +31,7 @@ import {
   type SagaMessage,
   sagaMoney,
   SagaOrchestrator,
+  SagaParamsSchema,
   type SagaRecord,
   type SagaTimer,
 } from "../../lib/transactions/mod.ts";
@@ -277,4 +279,15 @@ Deno.test("With a semantic lock the saga confirms the charge last, and readers s
   assert.deepEqual(statement(), { type: "Statement", debited: [], pending: ["o1"] });
   node.onMessage("orders", { type: "Confirm", order: ORDER, key: "o1:confirm" });
   assert.deepEqual(statement(), { type: "Statement", debited: ["o1"], pending: [] });
+});
+
+Deno.test("A saga run is a function of its seed: the same seed gives the same trace, another seed another", () => {
+  const params = SagaParamsSchema.parse({});
+  const traceOf = (seed: number) => {
+    const system = buildSaga(params, seed, { record: true });
+    system.simulation.runUntil(1_500);
+    return system.simulation.trace.hash();
+  };
+  assert.equal(traceOf(3), traceOf(3));
+  assert.notEqual(traceOf(3), traceOf(4));
 });
