@@ -26,3 +26,4 @@ export * from "./ch19_coordination.ts";
 export * from "./ch10_cap.ts";
 export * from "./ch11_crdts.ts";
 export * from "./ch20_messaging.ts";
+export * from "./ch14_sagas.ts";

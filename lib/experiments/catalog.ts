@@ -24,6 +24,7 @@ import { pbft } from "./pbft.ts";
 import { capPartition } from "./cap_partition.ts";
 import { pacelcLatency } from "./pacelc_latency.ts";
 import { crdtConvergence } from "../crdt/convergence.ts";
+import { sagaMoney } from "../transactions/saga_trial.ts";
 import { backoff } from "../resilience/occ_backoff.ts";
 import { dependencyFailure } from "../resilience/dependency_failure.ts";
 import { overload } from "../resilience/overload.ts";
@@ -66,6 +67,7 @@ export const experiments: readonly AnyExperiment[] = [
   capPartition,
   pacelcLatency,
   crdtConvergence,
+  sagaMoney,
   backoff,
   overload,
   dependencyFailure,

@@ -80,6 +80,9 @@ export type {
   RaftFailoverSystem,
 } from "./raft_failover.ts";
 export { raftKv } from "./raft_kv.ts";
+// Sagas: the order saga under faults (chapter 14).
+export { sagaMoney, SagaParamsSchema } from "../transactions/saga_trial.ts";
+export type { SagaParams, SagaRow } from "../transactions/saga_trial.ts";
 export { MAX_SEED, seedList, sweep, sweepAsync, TrialError } from "./sweep.ts";
 export type { SweepGrid, SweepOptions, SweepRow } from "./sweep.ts";
 export { trialExperiment } from "./trial_experiment.ts";
