@@ -34,6 +34,8 @@ import { swimFaults } from "../membership/swim_faults.ts";
 import { leaseLock } from "../coordination/lease_lock_trial.ts";
 import { snapshotExperiment } from "../coordination/snapshot.ts";
 import { deadlockExperiment } from "../coordination/deadlock_trial.ts";
+// Atomic commit: 2PC, 3PC and 2PC over Raft groups.
+import { atomicCommit } from "../transactions/atomic_commit_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -59,6 +61,8 @@ export const experiments: readonly AnyExperiment[] = [
   pbs,
   pbft,
   crdtConvergence,
+  // Atomic commit
+  atomicCommit,
   backoff,
   overload,
   dependencyFailure,

@@ -87,3 +87,5 @@ export * from "./paxos.ts";
 export * from "./paxos_duel.ts";
 export * from "./raft_vs_paxos.ts";
 export * from "./pbft.ts";
+// Atomic commit: the `atomic-commit` experiment (2PC, 3PC, 2PC over Raft groups).
+export { atomicCommit } from "../transactions/atomic_commit_trial.ts";

@@ -104,6 +104,10 @@ export type AtomicCommitRow = {
   readonly committed: number;
   /** Crashes of the coordinator (of any coordinator server, for 2pc-raft). */
   readonly coordinatorCrashes: number;
+  /** Prepared waits that were open while a coordinator (server) was crashed. */
+  readonly waitsDuringCoordinatorCrash: number;
+  /** Of those, how many ended only after that coordinator restarted (or never). */
+  readonly waitsOutlastingCoordinatorCrash: number;
   /** The invariant or liveness condition that failed, or null. */
   readonly failure: string | null;
 };
@@ -240,6 +244,58 @@ export function liveBlockedMs(
   faults: readonly Fault[],
   endMs: number,
 ): number {
+  const down = crashIntervals(faults, endMs);
+  let longest = 0;
+  for (const wait of waits) {
+    const to = wait.toMs ?? endMs;
+    let span = to - wait.fromMs;
+    for (const [a, b] of down.get(wait.participant) ?? []) {
+      span -= Math.max(0, Math.min(b, to) - Math.max(a, wait.fromMs));
+    }
+    longest = Math.max(longest, span);
+  }
+  return Math.round(longest * 1000) / 1000;
+}
+
+/**
+ * How many prepared waits were open while a coordinator node was crashed (still open
+ * `graceMs` after the crash: no decision was on its way), and how many of those ended only
+ * after it restarted: under two-phase commit, all of them.
+ *
+ * @example
+ * ```ts
+ * coordinatorCrashWaits(
+ *   [{ participant: "p1", txn: 1, fromMs: 0, toMs: 100, decision: "commit" }],
+ *   [{ atMs: 10, kind: "crash", node: "coord" }, { atMs: 60, kind: "restart", node: "coord" }],
+ *   ["coord"],
+ *   200,
+ * ); // { waitsDuringCoordinatorCrash: 1, waitsOutlastingCoordinatorCrash: 1 }
+ * ```
+ */
+export function coordinatorCrashWaits(
+  waits: readonly PreparedWait[],
+  faults: readonly Fault[],
+  coordinators: readonly NodeId[],
+  endMs: number,
+  graceMs = 0,
+): { waitsDuringCoordinatorCrash: number; waitsOutlastingCoordinatorCrash: number } {
+  const down = crashIntervals(faults, endMs);
+  const intervals = coordinators.flatMap((id) => down.get(id) ?? []);
+  let during = 0;
+  let outlasting = 0;
+  for (const wait of waits) {
+    const to = wait.toMs ?? endMs;
+    // Open past the crash by more than a message delay: the decision was not already
+    // on its way.
+    const hit = intervals.filter(([a, b]) => a + graceMs < to && b > wait.fromMs);
+    if (hit.length === 0) continue;
+    during++;
+    if (hit.some(([, b]) => to >= b)) outlasting++;
+  }
+  return { waitsDuringCoordinatorCrash: during, waitsOutlastingCoordinatorCrash: outlasting };
+}
+
+function crashIntervals(faults: readonly Fault[], endMs: number): Map<NodeId, [number, number][]> {
   const down = new Map<NodeId, [number, number][]>();
   for (const fault of faults) {
     if (fault.kind === "crash") {
@@ -251,16 +307,7 @@ export function liveBlockedMs(
       if (last !== undefined) last[1] = fault.atMs;
     }
   }
-  let longest = 0;
-  for (const wait of waits) {
-    const to = wait.toMs ?? endMs;
-    let span = to - wait.fromMs;
-    for (const [a, b] of down.get(wait.participant) ?? []) {
-      span -= Math.max(0, Math.min(b, to) - Math.max(a, wait.fromMs));
-    }
-    longest = Math.max(longest, span);
-  }
-  return Math.round(longest * 1000) / 1000;
+  return down;
 }
 
 /**
@@ -320,6 +367,13 @@ export function atomicCommitTrial(
       coordinatorCrashes: faults.filter((f) =>
         f.kind === "crash" && system.coordinators.includes(f.node)
       ).length,
+      ...coordinatorCrashWaits(
+        system.ledger.waits(),
+        faults,
+        system.coordinators,
+        system.simulation.now,
+        params.maxLatencyMs,
+      ),
       failure: failure?.invariant ?? null,
     }),
   });
