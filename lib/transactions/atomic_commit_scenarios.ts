@@ -34,8 +34,8 @@ export const CommitScenarioOptionsSchema = z.strictObject({
   txn: z.number().int().min(1).default(2),
   /** How long the coordinator stays down, or the participant cut off, in ms. Default 150. */
   downMs: positiveMs().default(150),
-  /** The run lasts this long after the fault ends, in ms. Default 60. */
-  afterMs: positiveMs().default(60),
+  /** The run lasts this long after the fault ends, in ms. Default 30. */
+  afterMs: positiveMs().default(30),
   /** A participant to cut off under `partition` (default: the first still uncertain). */
   isolate: nodeIdField().optional(),
 });
@@ -87,7 +87,7 @@ export function commitScenario(options: CommitScenarioOptions = {}): CommitScena
     abortProbability: 0,
     runMs: 100_000,
   });
-  const system = buildAtomicCommit(params, o.seed, { record: true });
+  const system = buildAtomicCommit(params, o.seed, { record: true, lastTxn: o.txn });
   const sim = system.simulation;
   const { ledger, participants } = system;
   const stateOf = (id: NodeId) => sim.storage(id).get<string>(`3pc:participant:${o.txn}`);
@@ -142,7 +142,7 @@ export function commitScenario(options: CommitScenarioOptions = {}): CommitScena
     faultToMs,
     waits,
     outcomes,
-    fromMs: Math.max(0, begunAt - 2),
+    fromMs: Math.max(0, begunAt - 1),
     toMs,
   };
 }

@@ -123,17 +123,25 @@ export interface AtomicCommitTrialOptions {
 
 const COORDINATOR: NodeId = "coord";
 /** How often a prepared 2PC participant applies its recovery rule, in ms. */
-const RETRY_MS = 10;
+const RETRY_MS = 20;
+
+/** Options of {@link buildAtomicCommit}. */
+export interface BuildAtomicCommitOptions {
+  /** Keep the trace. Default false. */
+  readonly record?: boolean;
+  /** The line that replays the run. */
+  readonly replay?: string;
+  /** The 2PC participants' recovery rule. Default {@link askTheCoordinator}. */
+  readonly recoveryRule?: RecoveryRule;
+  /** The 2PC or 3PC coordinator begins no transaction numbered above this. Default: no limit. */
+  readonly lastTxn?: number;
+}
 
 /** Builds the system of one trial: nodes, network and ledger. */
 export function buildAtomicCommit(
   params: AtomicCommitParams,
   seed: number,
-  options: {
-    readonly record?: boolean;
-    readonly replay?: string;
-    readonly recoveryRule?: RecoveryRule;
-  } = {},
+  options: BuildAtomicCommitOptions = {},
 ): AtomicCommitSystem {
   const simulation = new Simulation({
     seed,
@@ -155,6 +163,7 @@ export function buildAtomicCommit(
         stopAtMs: params.runMs,
         report,
         sendBeforeLog: params.unsafeSendBeforeLog,
+        ...(options.lastTxn === undefined ? {} : { lastTxn: options.lastTxn }),
       }));
     simulation.addNodes(participants, (ctx) =>
       new TwoPhaseParticipant(ctx, {
@@ -180,6 +189,7 @@ export function buildAtomicCommit(
         timeoutMs: params.timeoutMs,
         stopAtMs: params.runMs,
         report,
+        ...(options.lastTxn === undefined ? {} : { lastTxn: options.lastTxn }),
       }));
     simulation.addNodes(participants, (ctx) =>
       new ThreePhaseParticipant(ctx, {

@@ -49,6 +49,8 @@ export interface ThreePhaseCoordinatorOptions {
   readonly timeoutMs: number;
   /** Begin no transaction after this time of the coordinator's clock, in ms. */
   readonly stopAtMs: number;
+  /** Begin no transaction numbered above this one. Default: no limit. */
+  readonly lastTxn?: number;
   /** Where to report beginnings and decisions. */
   readonly report: CommitReporter;
 }
@@ -108,6 +110,7 @@ export class ThreePhaseCoordinator implements Node<ThreePhaseMessage, ThreePhase
   #begin(): void {
     if (this.#active !== undefined || this.#ctx.now() > this.#options.stopAtMs) return;
     const txn = this.#ctx.storage.get<number>(NEXT_KEY) ?? 1;
+    if (txn > (this.#options.lastTxn ?? Infinity)) return;
     this.#ctx.storage.set(NEXT_KEY, txn + 1);
     this.#options.report({ kind: "begin", txn });
     const timer = this.#ctx.setTimer(this.#options.timeoutMs, { type: "phase-timeout", txn });

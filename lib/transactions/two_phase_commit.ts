@@ -92,6 +92,8 @@ export interface TwoPhaseCoordinatorOptions {
   readonly voteTimeoutMs: number;
   /** Begin no transaction after this time of the coordinator's clock, in ms. */
   readonly stopAtMs: number;
+  /** Begin no transaction numbered above this one. Default: no limit. */
+  readonly lastTxn?: number;
   /** Where to report beginnings and decisions. */
   readonly report: CommitReporter;
   /**
@@ -162,6 +164,7 @@ export class TwoPhaseCoordinator implements Node<TwoPhaseMessage, TwoPhaseTimer>
   #begin(): void {
     if (this.#active !== undefined || this.#ctx.now() > this.#options.stopAtMs) return;
     const txn = this.#ctx.storage.get<number>(NEXT_KEY) ?? 1;
+    if (txn > (this.#options.lastTxn ?? Infinity)) return;
     // Log before asking: a restarted coordinator must know what it may have started.
     this.#ctx.storage.set(coordinatorKey(txn), { state: "begun" });
     this.#ctx.storage.set(NEXT_KEY, txn + 1);
