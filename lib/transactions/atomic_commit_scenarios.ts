@@ -159,8 +159,8 @@ export interface CommitScenarioDiagramOptions {
 
 /**
  * The space-time diagram of a scenario, from just before the struck transaction to the
- * end, with each prepared participant's wait shaded on its lane (orange) and labelled
- * with its length.
+ * end, with each prepared participant's wait shaded on its lane (orange) and labelled,
+ * at its start, with its length and outcome.
  */
 export function commitScenarioDiagram(
   scenario: CommitScenario,
@@ -195,11 +195,11 @@ export function commitScenarioDiagram(
           `${d.participant} prepared, ${d.label}`,
       }),
       Plot.text(waits, {
-        x: "toMs",
+        x: "fromMs",
         y: (d: { lane: number }) => d.lane - 0.42,
         text: "label",
-        textAnchor: "end",
-        dx: -3,
+        textAnchor: "start",
+        dx: 3,
         fontSize: 11,
         fill: "#92400e",
       }),

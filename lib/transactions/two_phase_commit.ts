@@ -169,6 +169,7 @@ export class TwoPhaseCoordinator implements Node<TwoPhaseMessage, TwoPhaseTimer>
     this.#ctx.storage.set(coordinatorKey(txn), { state: "begun" });
     this.#ctx.storage.set(NEXT_KEY, txn + 1);
     this.#options.report({ kind: "begin", txn });
+    this.#ctx.log("logged begun", { txn });
     const timer = this.#ctx.setTimer(this.#options.voteTimeoutMs, { type: "vote-timeout", txn });
     this.#active = { txn, yes: new Set(), timer };
     for (const p of this.#options.participants) this.#ctx.send(p, { type: "Prepare", txn });
@@ -307,6 +308,7 @@ export class TwoPhaseParticipant implements Node<TwoPhaseMessage, TwoPhaseTimer>
     this.#ctx.storage.set(participantKey(txn), "prepared");
     this.#ctx.storage.set(LOCK_KEY, txn);
     this.#options.report({ kind: "prepared", txn, participant: this.#ctx.id });
+    this.#ctx.log("logged prepared", { txn });
     this.#ctx.send(this.#options.coordinator, { type: "Vote", txn, yes: true });
     this.#ctx.setTimer(this.#options.retryMs, {
       type: "recovery",
