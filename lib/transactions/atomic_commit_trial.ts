@@ -58,7 +58,9 @@ export const AtomicCommitParamsSchema = z.strictObject({
   maxLatencyMs: positiveMs().min(1).default(5)
     .describe("Message delays are uniform between 1 ms and this, in ms"),
   timeoutMs: positiveMs().default(20)
-    .describe("How long a coordinator waits for votes (and 3PC for acknowledgements), in ms"),
+    .describe(
+      "How long a coordinator waits for votes (and 3PC for acknowledgements), in ms; over Raft groups at least 60",
+    ),
   gapMs: nonNegativeMs().default(5).describe("Quiet time between transactions, in ms"),
   groupSize: integerAtLeast(1).default(3).describe("Servers per Raft group (2pc-raft)"),
   unsafeAbortAfterMs: nonNegativeMs().default(0)
