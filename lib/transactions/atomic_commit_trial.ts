@@ -67,6 +67,8 @@ export const AtomicCommitParamsSchema = z.strictObject({
     .describe("Broken 2PC variant: a prepared participant aborts alone after this wait (0: off)"),
   unsafeSendBeforeLog: z.boolean().default(false)
     .describe("Broken 2PC variant: the coordinator sends its decision before logging it"),
+  unsafePresumeAbort: z.boolean().default(false)
+    .describe("Broken 2pc-raft variant: the coordinator's leader answers abort before deciding"),
 }).refine((p) => p.timeoutMs > 2 * p.maxLatencyMs, {
   error: "must exceed twice maxLatencyMs: the timeouts assume a round trip fits in them",
   path: ["timeoutMs"],
@@ -225,6 +227,7 @@ export function buildAtomicCommit(
     stopAtMs: params.runMs,
     abortProbability: params.abortProbability,
     report,
+    unsafePresumeAbort: params.unsafePresumeAbort,
   };
   for (const [group, servers] of Object.entries(groups)) {
     simulation.addNodes(servers, (ctx) => new CommitGroupMember(ctx, { ...memberOptions, group }));

@@ -191,6 +191,12 @@ export interface CommitGroupMemberOptions {
   readonly abortProbability: number;
   /** Where the state machines report. */
   readonly report: CommitReporter;
+  /**
+   * Broken variant: the coordinator group's leader answers "abort" to a participant asking
+   * about a transaction it has not decided yet (presumed abort without the log's say). A
+   * participant then aborts a transaction the coordinator goes on to commit. Default false.
+   */
+  readonly unsafePresumeAbort?: boolean;
 }
 
 /** The coordinator group's name in {@link CommitGroupMemberOptions.groups}. */
@@ -347,6 +353,8 @@ export class CommitGroupMember implements Node<MemberMessage, MemberTimer> {
         // entry, so "not begun" in its state does not mean never begun.
         if (decision !== undefined) {
           this.#ctx.send(from, { type: "Decision", txn: message.txn, decision });
+        } else if (this.#options.unsafePresumeAbort) {
+          this.#ctx.send(from, { type: "Decision", txn: message.txn, decision: "abort" });
         }
       }
       return;

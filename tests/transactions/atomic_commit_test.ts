@@ -84,3 +84,11 @@ Deno.test("broken 2PC coordinator that sends its decision before logging it is c
   });
   assert.equal(failure.invariant, "decisions never change");
 });
+
+Deno.test("broken 2PC over Raft, a coordinator leader that presumes abort before deciding, is caught within 60 seeds", () => {
+  const failure = caughtWithin(trial, 60, {
+    params: { protocol: "2pc-raft", unsafePresumeAbort: true },
+    excerpt: false,
+  });
+  assert.equal(failure.invariant, "atomicity");
+});
