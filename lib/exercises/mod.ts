@@ -27,3 +27,4 @@ export * from "./ch10_cap.ts";
 export * from "./ch11_crdts.ts";
 export * from "./ch20_messaging.ts";
 export * from "./ch14_sagas.ts";
+export * from "./ch13_atomic_commit.ts";

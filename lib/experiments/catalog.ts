@@ -40,6 +40,8 @@ import { deadlockExperiment } from "../coordination/deadlock_trial.ts";
 import { cqrsLag } from "../messaging/cqrs.ts";
 import { logOrder } from "../messaging/log_trial.ts";
 import { queueDelivery } from "../messaging/queue_trial.ts";
+// Atomic commit: 2PC, 3PC and 2PC over Raft groups.
+import { atomicCommit } from "../transactions/atomic_commit_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -68,6 +70,8 @@ export const experiments: readonly AnyExperiment[] = [
   pacelcLatency,
   crdtConvergence,
   sagaMoney,
+  // Atomic commit
+  atomicCommit,
   backoff,
   overload,
   dependencyFailure,

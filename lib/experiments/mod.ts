@@ -95,3 +95,5 @@ export * from "./pbft.ts";
 export { cqrsLag } from "../messaging/cqrs.ts";
 export { logOrder } from "../messaging/log_trial.ts";
 export { queueDelivery } from "../messaging/queue_trial.ts";
+// Atomic commit: the `atomic-commit` experiment (2PC, 3PC, 2PC over Raft groups).
+export { atomicCommit } from "../transactions/atomic_commit_trial.ts";

@@ -3,6 +3,8 @@
  *
  * ```ts ignore
  * import { buildSaga, sagaMoney } from "../lib/transactions/mod.ts";
+ * Transactions across nodes.
+ * import { atomicCommitTrial, CommitLedger } from "../lib/transactions/mod.ts";
  * ```
  *
  * @module
@@ -14,3 +16,11 @@ export * from "./saga.ts";
 export * from "./saga_services.ts";
 export * from "./saga_trial.ts";
 export * from "./saga_figures.ts";
+// Atomic commit: two-phase commit, three-phase commit, two-phase commit over Raft groups,
+// the ledger that checks atomicity, and the `atomic-commit` trial and experiment.
+export * from "./atomic_commit_scenarios.ts";
+export * from "./atomic_commit_trial.ts";
+export * from "./commit_ledger.ts";
+export * from "./commit_over_raft.ts";
+export * from "./three_phase_commit.ts";
+export * from "./two_phase_commit.ts";
