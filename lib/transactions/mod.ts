@@ -1,10 +1,10 @@
 /**
- * Transactions across services and nodes. A chapter imports this module:
+ * Transactions across nodes and services: atomic commit (two-phase commit, three-phase
+ * commit, two-phase commit over Raft groups) and sagas with the transactional outbox. A
+ * chapter imports this module:
  *
  * ```ts ignore
- * import { buildSaga, sagaMoney } from "../lib/transactions/mod.ts";
- * Transactions across nodes.
- * import { atomicCommitTrial, CommitLedger } from "../lib/transactions/mod.ts";
+ * import { atomicCommitTrial, buildSaga } from "../lib/transactions/mod.ts";
  * ```
  *
  * @module
