@@ -24,12 +24,7 @@
  *
  * @module
  */
-import {
-  describeOps,
-  type Transaction,
-  transactionsOf,
-  TxnHistoryError,
-} from "./txn_history.ts";
+import { describeOps, type Transaction, transactionsOf, TxnHistoryError } from "./txn_history.ts";
 
 /** The kinds of dependency edge. */
 export type DependencyKind = "ww" | "wr" | "rw" | "rt";
@@ -221,7 +216,17 @@ export function checkTransactions(
         // contradiction: it shows as a cycle (T rw-> W wr-> T).
         const list = op[2] as readonly number[];
         const own = pending.get(key) ?? [];
-        if (!sameList(list.slice(Math.max(0, list.length - own.length)), own)) {
+        const future = txn.ops.slice(i + 1).filter((o) => o[0] === "append" && o[1] === key)
+          .map((o) => o[2]);
+        const early = list.find((v) => future.includes(v as number));
+        if (early !== undefined) {
+          anomalies.push({
+            name: "internal",
+            txns: [txn.id],
+            message: `${txn.id} read ${key} = [${list.join(" ")}], which holds ${early}, ` +
+              `which it appends only later`,
+          });
+        } else if (!sameList(list.slice(Math.max(0, list.length - own.length)), own)) {
           anomalies.push({
             name: "internal",
             txns: [txn.id],
@@ -306,6 +311,20 @@ export function checkTransactions(
   // ww: consecutive versions of committed (or possibly committed) writers.
   for (const [key, versions] of order) {
     const writers = appender.get(key)!;
+    // One transaction's appends must appear in the order it made them.
+    const seen = new Map<Transaction, number>();
+    for (const v of versions) {
+      const { txn } = writers.get(v)!;
+      const position = txn.ops.findIndex((o) => o[0] === "append" && o[1] === key && o[2] === v);
+      if ((seen.get(txn) ?? -1) > position) {
+        anomalies.push({
+          name: "incompatible-order",
+          txns: [txn.id],
+          message: `reads of ${key} show ${txn.id}'s appends out of the order it made them`,
+        });
+      }
+      seen.set(txn, position);
+    }
     const kept = versions.map((v) => writers.get(v)!.txn).filter(inGraph);
     for (let i = 1; i < kept.length; i++) addEdge(kept[i - 1]!, kept[i]!, "ww", key);
   }
@@ -344,7 +363,10 @@ export function checkTransactions(
     const next = versions.slice(read.external.length)
       .map((v) => writers.get(v)!.txn)
       .find(inGraph);
-    if (next !== undefined) addEdge(read.txn, next, "rw", read.key);
+    // After an intermediate version comes its own writer's next one: that is G1b, not an
+    // anti-dependency.
+    const intermediate = last !== undefined && writers.get(last)?.txn === next;
+    if (next !== undefined && !intermediate) addEdge(read.txn, next, "rw", read.key);
     if (read.appendsAfter && sameList(read.external, read.list)) {
       const group = `${read.key}\u0000${read.external.join(",")}`;
       lostUpdate.set(group, [...lostUpdate.get(group) ?? [], read.txn]);
@@ -458,16 +480,20 @@ interface Search {
   readonly path: ReadonlySet<DependencyKind>;
   /** Edge kinds the cycle starts with. */
   readonly start: DependencyKind;
-  /** Whether the path back must use an rw edge (so the cycle has two or more). */
-  readonly needsRw: boolean;
 }
 
+// Each search is exact for what it looks for: the shortest cycle through an edge of the
+// start kind whose other edges are of the path kinds. A ww-only cycle is G0; one through a
+// wr edge over ww and wr is G1c; one rw edge closed by ww and wr is G-single. The fourth
+// finds a cycle through every rw edge that is on any cycle (G2-item when it has two rw
+// edges or more; a shorter G-single through the same edge hides a longer write skew), so
+// every cycle of the graph shows up as some anomaly.
 const SEARCHES: readonly Search[] = [
-  { start: "ww", path: new Set(["ww"]), needsRw: false },
-  { start: "wr", path: new Set(["ww", "wr"]), needsRw: false },
-  { start: "rw", path: new Set(["ww", "wr"]), needsRw: false },
-  { start: "rw", path: new Set(["ww", "wr", "rw"]), needsRw: true },
-  { start: "rt", path: new Set(["ww", "wr", "rw", "rt"]), needsRw: false },
+  { start: "ww", path: new Set(["ww"]) },
+  { start: "wr", path: new Set(["ww", "wr"]) },
+  { start: "rw", path: new Set(["ww", "wr"]) },
+  { start: "rw", path: new Set(["ww", "wr", "rw"]) },
+  { start: "rt", path: new Set(["ww", "wr", "rw", "rt"]) },
 ];
 
 function findCycles(edges: readonly DependencyEdge[], perName: number): Anomaly[] {
@@ -517,30 +543,24 @@ function shortestPath(
   to: string,
   search: Search,
 ): DependencyEdge[] | undefined {
-  // A state is a node and whether the path so far used an rw edge.
-  const start = `${from}|${search.needsRw ? 0 : 1}`;
-  const via = new Map<string, { edge: DependencyEdge; prev: string } | null>([[start, null]]);
-  let frontier = [start];
+  const via = new Map<string, { edge: DependencyEdge; prev: string } | null>([[from, null]]);
+  let frontier = [from];
   while (frontier.length > 0) {
     const next: string[] = [];
-    for (const state of frontier) {
-      const [node, used] = state.split("|") as [string, string];
+    for (const node of frontier) {
       for (const edge of bySource.get(node) ?? []) {
-        if (!search.path.has(edge.kind)) continue;
-        const nowUsed = used === "1" || edge.kind === "rw" ? "1" : "0";
-        const target = `${edge.to}|${nowUsed}`;
-        if (via.has(target)) continue;
-        via.set(target, { edge, prev: state });
-        if (edge.to === to && nowUsed === "1") {
+        if (!search.path.has(edge.kind) || via.has(edge.to)) continue;
+        via.set(edge.to, { edge, prev: node });
+        if (edge.to === to) {
           const path: DependencyEdge[] = [];
-          for (let s: string = target; via.get(s) !== null;) {
+          for (let s: string = to; via.get(s) !== null;) {
             const step = via.get(s)!;
             path.unshift(step.edge);
             s = step.prev;
           }
           return path;
         }
-        next.push(target);
+        next.push(edge.to);
       }
     }
     frontier = next;
