@@ -34,6 +34,7 @@ import { swimFaults } from "../membership/swim_faults.ts";
 import { leaseLock } from "../coordination/lease_lock_trial.ts";
 import { snapshotExperiment } from "../coordination/snapshot.ts";
 import { deadlockExperiment } from "../coordination/deadlock_trial.ts";
+import { isolationAnomalies } from "../transactions/isolation_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -59,6 +60,7 @@ export const experiments: readonly AnyExperiment[] = [
   pbs,
   pbft,
   crdtConvergence,
+  isolationAnomalies,
   backoff,
   overload,
   dependencyFailure,

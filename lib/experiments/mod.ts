@@ -87,3 +87,11 @@ export * from "./paxos.ts";
 export * from "./paxos_duel.ts";
 export * from "./raft_vs_paxos.ts";
 export * from "./pbft.ts";
+// Isolation: the isolation-anomalies experiment and its trial.
+export {
+  isolationAnomalies,
+  IsolationParamsSchema,
+  isolationTrial,
+  runIsolation,
+} from "../transactions/isolation_trial.ts";
+export type { IsolationParams, IsolationSystem } from "../transactions/isolation_trial.ts";
