@@ -19,3 +19,4 @@ export * from "./txn_store.ts";
 export * from "./txn_client.ts";
 export * from "./txn_checker.ts";
 export * from "./isolation_trial.ts";
+export * from "./isolation_figures.ts";
