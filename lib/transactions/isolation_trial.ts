@@ -145,7 +145,7 @@ export const isolationTrial = defineTrial({
       const result = system.check();
       if (result.satisfies[level]) return undefined;
       const against = result.anomalies.find((a) => FORBIDDEN[level].includes(a.name));
-      return `${system.params.isolation} promised ${level}, but the history shows ` +
+      return `a store running ${system.params.isolation} promises ${level}, but the history shows ` +
         `${against?.name}: ${against?.message}`;
     }),
   ],

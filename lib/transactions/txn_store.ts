@@ -263,8 +263,9 @@ export class TxnStore implements Node<TxnMessage> {
   #abort(txn: Txn, reason: string, byStore: boolean): void {
     if (byStore) this.aborts++;
     for (const undo of [...txn.undo].reverse()) undo();
-    this.#finish(txn);
     this.#ctx.send(txn.client, { type: "Aborted", txn: txn.id, reason });
+    // Then its locks go, and whoever waited for them proceeds.
+    this.#finish(txn);
   }
 
   #finish(txn: Txn): void {
