@@ -21,7 +21,12 @@ import {
   type TxnCheckResult,
 } from "./txn_checker.ts";
 import type { TxnOperation } from "./txn_history.ts";
-import { CONCURRENCY_CONTROLS, type ConcurrencyControl, TxnStore } from "./txn_store.ts";
+import {
+  type CommitRule,
+  CONCURRENCY_CONTROLS,
+  type ConcurrencyControl,
+  TxnStore,
+} from "./txn_store.ts";
 
 /** Zod schema of the isolation trial's parameters. */
 export const IsolationParamsSchema = z.strictObject({
@@ -86,6 +91,7 @@ export function buildIsolation(
   params: IsolationParams,
   seed: number,
   record = false,
+  commitRule?: CommitRule,
 ): IsolationSystem {
   const simulation = new Simulation({
     seed,
@@ -95,7 +101,10 @@ export function buildIsolation(
   const history: TxnOperation[] = [];
   let value = 0;
   const nextValue = () => ++value;
-  simulation.addNode("db", (ctx) => new TxnStore(ctx, params));
+  simulation.addNode(
+    "db",
+    (ctx) => new TxnStore(ctx, commitRule === undefined ? params : { ...params, commitRule }),
+  );
   const ids = Array.from({ length: params.clients }, (_, i) => `c${i + 1}`);
   ids.forEach((id, process) =>
     simulation.addNode(id, (ctx) =>

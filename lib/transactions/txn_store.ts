@@ -63,6 +63,29 @@ export interface TxnStoreOptions {
   readonly noFirstCommitterWins?: boolean;
   /** Broken variant of two-phase locking: release a shared lock right after the read. */
   readonly releaseReadLocksEarly?: boolean;
+  /**
+   * Snapshot isolation's commit rule, replaced: whether a transaction that began at
+   * `startTs` may commit, given the commit timestamp of the latest version of each key it
+   * wrote (0: never written). Default first-committer-wins.
+   */
+  readonly commitRule?: CommitRule;
+}
+
+/** Whether a snapshot-isolation transaction may commit (see {@link TxnStoreOptions.commitRule}). */
+export type CommitRule = (startTs: number, latestCommitTs: readonly number[]) => boolean;
+
+/**
+ * First committer wins: a transaction may commit only if no key it wrote has a version
+ * committed after it began.
+ *
+ * @example
+ * ```ts
+ * firstCommitterWins(3, [1, 2]); // true
+ * firstCommitterWins(3, [4]); // false: someone committed that key since
+ * ```
+ */
+export function firstCommitterWins(startTs: number, latestCommitTs: readonly number[]): boolean {
+  return latestCommitTs.every((ts) => ts <= startTs);
 }
 
 type Value = readonly number[] | number | null;
@@ -238,12 +261,12 @@ export class TxnStore implements Node<TxnMessage> {
   #commit(txn: Txn): void {
     const isolation = this.#options.isolation;
     if (isolation === "snapshot-isolation" && !this.#options.noFirstCommitterWins) {
-      // First committer wins: someone else committed one of our keys since we began.
-      for (const key of txn.writes.keys()) {
-        const latest = this.#versions.get(key)?.at(-1);
-        if (latest !== undefined && latest.commitTs > txn.startTs) {
-          return this.#abort(txn, `first committer wins on ${key}`, true);
-        }
+      const latest = [...txn.writes.keys()].map((key) =>
+        this.#versions.get(key)?.at(-1)?.commitTs ?? 0
+      );
+      const rule = this.#options.commitRule ?? firstCommitterWins;
+      if (!rule(txn.startTs, latest)) {
+        return this.#abort(txn, "another transaction committed a key it wrote first", true);
       }
     }
     const commitTs = ++this.#clock;
