@@ -106,12 +106,12 @@ export function cycleFigure(
   );
   return plot({
     width,
-    height: n === 2 ? 260 : 420,
+    height: n === 2 ? 230 : 420,
     title: options.title ??
       `${anomaly.name}: ${cycle.map((e) => e.kind).join(" → ")} closes a cycle`,
     ...(options.caption === undefined ? {} : { caption: options.caption }),
     x: { axis: null, domain: [-2.4, 2.4] },
-    y: { axis: null, domain: n === 2 ? [-1.15, 0.75] : [-1.75, 1.75] },
+    y: { axis: null, domain: n === 2 ? [-0.95, 0.6] : [-1.75, 1.75] },
     color: {
       domain: kinds,
       range: kinds.map((k) => DEPENDENCY_COLORS[k]),

@@ -210,11 +210,12 @@ export function checkTransactions(
       const [f, key] = op;
       if (f === "append") pending.set(key, [...pending.get(key) ?? [], op[2]]);
       else if (f === "w") registers.set(key, op[2]);
-      else if (Array.isArray(op[2])) {
+      else if (Array.isArray(op[2]) || (op[2] === null && appender.has(key))) {
         // A read must end with the transaction's own appends so far. A read that differs
         // from an earlier one in what others wrote is a fuzzy read, not an internal
         // contradiction: it shows as a cycle (T rw-> W wr-> T).
-        const list = op[2] as readonly number[];
+        // A list never appended to reads as nothing (null), as in Jepsen's histories.
+        const list = (op[2] ?? []) as readonly number[];
         const own = pending.get(key) ?? [];
         const future = txn.ops.slice(i + 1).filter((o) => o[0] === "append" && o[1] === key)
           .map((o) => o[2]);

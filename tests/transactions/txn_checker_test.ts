@@ -128,6 +128,15 @@ Deno.test("checkTransactions: write skew is G2-item, allowed by snapshot isolati
   assert.equal(satisfiesLevel(result, "serializable").valid, false);
 });
 
+Deno.test("checkTransactions: a read of a list never appended to (null) reads as empty", () => {
+  const result = checkTransactions(concurrent(
+    { ops: [r("x", null), r("y", null), append("x", 1)] },
+    { ops: [r("x", null), r("y", null), append("y", 2)] },
+    { ops: [r("x", [1]), r("y", [2])] },
+  ));
+  assert.deepEqual(result.anomalyNames, ["G2-item"]);
+});
+
 Deno.test("checkTransactions: a stale read after a completed write breaks only strictness", () => {
   const result = checkTransactions(serial(
     { ops: [append("x", 1)] },
