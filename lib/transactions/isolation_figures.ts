@@ -35,8 +35,16 @@ export interface CycleFigureOptions {
  *
  * @example
  * ```ts
- * const result = checkTransactions(history);
- * cycleFigure(result, result.anomalies[0]!);
+ * import { checkTransactions } from "./txn_checker.ts";
+ * const result = checkTransactions([
+ *   { process: 0, type: "invoke", f: "txn", value: [["r", "x", null], ["append", "x", 1]] },
+ *   { process: 1, type: "invoke", f: "txn", value: [["r", "x", null], ["append", "x", 2]] },
+ *   { process: 0, type: "ok", f: "txn", value: [["r", "x", []], ["append", "x", 1]] },
+ *   { process: 1, type: "ok", f: "txn", value: [["r", "x", []], ["append", "x", 2]] },
+ *   { process: 2, type: "invoke", f: "txn", value: [["r", "x", null]] },
+ *   { process: 2, type: "ok", f: "txn", value: [["r", "x", [1, 2]]] },
+ * ]);
+ * cycleFigure(result, result.anomalies.find((a) => a.cycle !== undefined)!); // a lost update
  * ```
  */
 export function cycleFigure(
@@ -49,6 +57,12 @@ export function cycleFigure(
     throw new RangeError(`Cannot draw ${anomaly.name}: it is not a cycle (${anomaly.message})`);
   }
   const names = cycle.map((e) => e.from);
+  // A read of a list nobody had appended to yet returns null; show it as the empty list.
+  const listKeys = new Set(
+    [...result.transactions.values()].flatMap((t) =>
+      t.ops.filter((o) => o[0] === "append").map((o) => o[1])
+    ),
+  );
   const n = names.length;
   // Two transactions side by side; more on a circle, the first on the left, clockwise.
   const at = new Map(names.map((name, i) => {
@@ -85,7 +99,11 @@ export function cycleFigure(
       oy: y + outward.y * 0.32 - (n === 2 ? 0.05 : 0),
       anchor: n === 2 || Math.abs(x) < 0.3 ? "middle" : x > 0 ? "start" : "end",
       valign: outward.y < -0.3 ? "top" : outward.y > 0.3 ? "bottom" : "middle",
-      ops: txn === undefined ? "" : txn.ops.map(describeOp).join("\n"),
+      ops: txn === undefined
+        ? ""
+        : txn.ops.map((op) =>
+          describeOp(op[0] === "r" && op[2] === null && listKeys.has(op[1]) ? ["r", op[1], []] : op)
+        ).join("\n"),
     };
   });
   const width = options.width ?? 640;
