@@ -34,7 +34,7 @@ export const IsolationParamsSchema = z.strictObject({
     .default("serializable")
     .describe("Concurrency control: none, read-committed, snapshot-isolation, serializable (2PL)"),
   anomaly: z.enum(TXN_WORKLOADS as [TxnWorkload, ...TxnWorkload[]]).default("random")
-    .describe("Workload shaped for one anomaly, or a random list-append mix"),
+    .describe("Workload shaped for one anomaly, a random list-append mix, or registers"),
   clients: integerAtLeast(1).default(3).describe("Clients running transactions at once"),
   txnsPerClient: integerAtLeast(1).default(4).describe("Transactions each client runs"),
   thinkMs: nonNegativeMs().default(3).describe("Longest pause between operations, in ms"),
@@ -57,6 +57,7 @@ export const WORKLOAD_ANOMALIES: Readonly<Record<TxnWorkload, readonly AnomalyNa
   "read-skew": ["G-single"],
   "write-skew": ["G2-item"],
   "random": [],
+  "registers": [],
 };
 
 /** The level each concurrency control promises (none promises nothing). */
@@ -115,7 +116,7 @@ export function buildIsolation(
         workload: params.anomaly,
         abortProbability: params.abortProbability,
         thinkMs: params.thinkMs,
-        finalReadKeys: ["x", "y", "z"],
+        finalReadKeys: params.anomaly === "registers" ? ["a", "b"] : ["x", "y", "z"],
         history,
         nextValue,
       }))

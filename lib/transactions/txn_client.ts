@@ -13,7 +13,13 @@ import type { MicroOp, TxnOperation } from "./txn_history.ts";
 import type { TxnMessage } from "./txn_store.ts";
 
 /** The workloads: one per anomaly, and a random mix. */
-export type TxnWorkload = "lost-update" | "write-skew" | "read-skew" | "dirty-read" | "random";
+export type TxnWorkload =
+  | "lost-update"
+  | "write-skew"
+  | "read-skew"
+  | "dirty-read"
+  | "random"
+  | "registers";
 
 /** The workloads, in the order the chapter shows them. */
 export const TXN_WORKLOADS: readonly TxnWorkload[] = [
@@ -22,6 +28,7 @@ export const TXN_WORKLOADS: readonly TxnWorkload[] = [
   "read-skew",
   "write-skew",
   "random",
+  "registers",
 ];
 
 /** One planned transaction. */
@@ -40,7 +47,10 @@ export interface PlannedTxn {
  * - `read-skew`: half read x and y, half append to both;
  * - `dirty-read`: half read x and y, half append to x, y and x again and then, with
  *   `abortProbability`, abort;
- * - `random`: one to four reads and appends over x, y and z.
+ * - `random`: one to four reads and appends over x, y and z;
+ * - `registers`: one to three reads and writes of registers a and b, aborted with
+ *   `abortProbability` / 4 (a register read shows whose write it saw, not which versions
+ *   came before, so the checker sees wr edges, aborted and intermediate reads).
  *
  * @example
  * ```ts
@@ -79,6 +89,13 @@ export function planTxn(
         return random.chance(0.5) ? r(key) : append(key);
       });
       return { ops, abort: false };
+    }
+    case "registers": {
+      const ops = Array.from({ length: random.int(1, 4) }, (): MicroOp => {
+        const key = random.chance(0.5) ? "a" : "b";
+        return random.chance(0.5) ? r(key) : ["w", key, nextValue()];
+      });
+      return { ops, abort: random.chance(abortProbability / 4) };
     }
   }
 }
