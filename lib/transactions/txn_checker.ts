@@ -481,6 +481,8 @@ interface Search {
   readonly path: ReadonlySet<DependencyKind>;
   /** Edge kinds the cycle starts with. */
   readonly start: DependencyKind;
+  /** The search stops early once it has found enough of these (what only it can find). */
+  readonly finds: readonly AnomalyName[];
 }
 
 // Each search is exact for what it looks for: the shortest cycle through an edge of the
@@ -490,19 +492,25 @@ interface Search {
 // edges or more; a shorter G-single through the same edge hides a longer write skew), so
 // every cycle of the graph shows up as some anomaly.
 const SEARCHES: readonly Search[] = [
-  { start: "ww", path: new Set(["ww"]) },
-  { start: "wr", path: new Set(["ww", "wr"]) },
-  { start: "rw", path: new Set(["ww", "wr"]) },
-  { start: "rw", path: new Set(["ww", "wr", "rw"]) },
-  { start: "rt", path: new Set(["ww", "wr", "rw", "rt"]) },
+  { start: "ww", path: new Set(["ww"]), finds: ["G0"] },
+  { start: "wr", path: new Set(["ww", "wr"]), finds: ["G1c"] },
+  { start: "rw", path: new Set(["ww", "wr"]), finds: ["G-single"] },
+  { start: "rw", path: new Set(["ww", "wr", "rw"]), finds: ["G2-item"] },
+  {
+    start: "rt",
+    path: new Set(["ww", "wr", "rw", "rt"]),
+    finds: ["G0-realtime", "G1c-realtime", "G-single-realtime", "G2-item-realtime"],
+  },
 ];
 
 function findCycles(edges: readonly DependencyEdge[], perName: number): Anomaly[] {
   const out = new Map<DependencyKind | string, Map<string, Anomaly>>();
   const component = strongComponents(edges);
   const bySource = groupBy(edges, (e) => e.from);
+  const enough = (name: AnomalyName) => (out.get(name)?.size ?? 0) >= perName;
   for (const search of SEARCHES) {
     for (const first of edges) {
+      if (search.finds.every(enough)) break;
       if (first.kind !== search.start) continue;
       if (component.get(first.from) !== component.get(first.to)) continue;
       const back = shortestPath(bySource, first.to, first.from, search);
