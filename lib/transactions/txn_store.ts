@@ -137,6 +137,8 @@ export class TxnStore implements Node<TxnMessage> {
   readonly commits: CommitRecord[] = [];
   /** Transactions aborted by the store (first-committer-wins, wait-die). */
   aborts = 0;
+  /** Snapshot isolation: the first two concurrent transactions that wrote one key and both committed. */
+  concurrentWriters: string | undefined;
   readonly #ctx: NodeContext<TxnMessage>;
   readonly #options: TxnStoreOptions;
   /** Committed versions per key, oldest first. */
@@ -271,6 +273,19 @@ export class TxnStore implements Node<TxnMessage> {
     }
     const commitTs = ++this.#clock;
     const keys = [...txn.keys];
+    if (isolation === "snapshot-isolation") {
+      // Watched by the trial: a concurrent transaction (committed after this one began)
+      // that wrote one of the same keys.
+      const rival = this.commits.find((c) =>
+        c.commitTs > txn.startTs && c.keys.some((key) => txn.keys.has(key))
+      );
+      if (rival !== undefined && this.concurrentWriters === undefined) {
+        this.concurrentWriters = `${txn.id} and ${rival.txn} both wrote ` +
+          `${
+            rival.keys.find((key) => txn.keys.has(key))
+          } while both were running, and both committed`;
+      }
+    }
     for (const [key, write] of txn.writes) {
       const versions = this.#versions.get(key) ?? [];
       this.#versions.set(key, [...versions, {
