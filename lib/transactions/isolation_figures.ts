@@ -237,8 +237,9 @@ export function anomalyMatrix(
   return plot({
     width: 640,
     height: 70 + 48 * anomalies.length,
-    marginLeft: 100,
+    marginLeft: 110,
     marginTop: 40,
+    style: { fontSize: "12px" },
     ...(options.title === undefined ? {} : { title: options.title }),
     ...(options.caption === undefined ? {} : { caption: options.caption }),
     x: { domain: isolations, axis: "top", label: null, tickSize: 0 },
