@@ -123,6 +123,8 @@ export const FORBIDDEN: Readonly<Record<IsolationLevel, readonly AnomalyName[]>>
 export interface TxnCheckResult {
   /** Every transaction, by id. */
   readonly transactions: ReadonlyMap<string, Transaction>;
+  /** Each list key's order of versions, recovered from its longest read. */
+  readonly versionOrders: ReadonlyMap<string, readonly number[]>;
   /** Every dependency edge inferred. */
   readonly edges: readonly DependencyEdge[];
   /** Every anomaly found (a few cycles per name at most). */
@@ -436,7 +438,15 @@ export function checkTransactions(
     ]),
   ) as Record<IsolationLevel, boolean>;
   const strongest = [...ISOLATION_LEVELS].reverse().find((level) => satisfies[level]) ?? "none";
-  return { transactions: byId, edges, anomalies, anomalyNames, satisfies, strongest };
+  return {
+    transactions: byId,
+    versionOrders: order,
+    edges,
+    anomalies,
+    anomalyNames,
+    satisfies,
+    strongest,
+  };
 }
 
 /**

@@ -60,6 +60,8 @@ Deno.test("checkTransactions: G0, a write cycle", () => {
     { ops: [r("x", [1, 2]), r("y", [2, 1])] },
   ));
   assert.ok(result.anomalyNames.includes("G0"));
+  assert.deepEqual(result.versionOrders.get("x"), [1, 2]);
+  assert.deepEqual(result.versionOrders.get("y"), [2, 1]);
   assert.equal(result.satisfies["read-committed"], false);
   const g0 = result.anomalies.find((a) => a.name === "G0")!;
   assert.ok(g0.cycle!.every((e) => e.kind === "ww"));
