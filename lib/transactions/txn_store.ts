@@ -88,10 +88,11 @@ export function firstCommitterWins(startTs: number, latestCommitTs: readonly num
   return latestCommitTs.every((ts) => ts <= startTs);
 }
 
-type Value = readonly number[] | number | null;
+/** What a key holds: a list (appended to), a register's number, or null (never written). */
+export type TxnValue = readonly number[] | number | null;
 
 interface Version {
-  readonly value: Value;
+  readonly value: TxnValue;
   readonly commitTs: number;
 }
 
@@ -144,7 +145,7 @@ export class TxnStore implements Node<TxnMessage> {
   /** Committed versions per key, oldest first. */
   readonly #versions = new Map<string, Version[]>();
   /** The shared, uncommitted state of `none`. */
-  readonly #current = new Map<string, Value>();
+  readonly #current = new Map<string, TxnValue>();
   readonly #txns = new Map<string, Txn>();
   readonly #waiting: Waiter[] = [];
   readonly #lockTable = new Map<string, Map<string, "S" | "X">>();
@@ -198,7 +199,7 @@ export class TxnStore implements Node<TxnMessage> {
   }
 
   /** The committed value of `key` now. */
-  committed(key: string): Value {
+  committed(key: string): TxnValue {
     return this.#versions.get(key)?.at(-1)?.value ?? null;
   }
 
@@ -223,7 +224,7 @@ export class TxnStore implements Node<TxnMessage> {
     else run();
   }
 
-  #read(txn: Txn, key: string): Value {
+  #read(txn: Txn, key: string): TxnValue {
     if (this.#options.isolation === "none") return this.#current.get(key) ?? null;
     const versions = this.#versions.get(key) ?? [];
     const base = this.#options.isolation === "snapshot-isolation"
@@ -362,7 +363,10 @@ function age(txn: Txn): number {
   return txn.seq;
 }
 
-function apply(base: Value, write: { appends: number[] } | { value: number } | undefined): Value {
+function apply(
+  base: TxnValue,
+  write: { appends: number[] } | { value: number } | undefined,
+): TxnValue {
   if (write === undefined) return base;
   if ("value" in write) return write.value;
   return [...(Array.isArray(base) ? base : []), ...write.appends];
