@@ -42,6 +42,7 @@ import { logOrder } from "../messaging/log_trial.ts";
 import { queueDelivery } from "../messaging/queue_trial.ts";
 // Atomic commit: 2PC, 3PC and 2PC over Raft groups.
 import { atomicCommit } from "../transactions/atomic_commit_trial.ts";
+import { isolationAnomalies } from "../transactions/isolation_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -72,6 +73,7 @@ export const experiments: readonly AnyExperiment[] = [
   sagaMoney,
   // Atomic commit
   atomicCommit,
+  isolationAnomalies,
   backoff,
   overload,
   dependencyFailure,

@@ -97,3 +97,11 @@ export { logOrder } from "../messaging/log_trial.ts";
 export { queueDelivery } from "../messaging/queue_trial.ts";
 // Atomic commit: the `atomic-commit` experiment (2PC, 3PC, 2PC over Raft groups).
 export { atomicCommit } from "../transactions/atomic_commit_trial.ts";
+// Isolation: the isolation-anomalies experiment and its trial.
+export {
+  isolationAnomalies,
+  IsolationParamsSchema,
+  isolationTrial,
+  runIsolation,
+} from "../transactions/isolation_trial.ts";
+export type { IsolationParams, IsolationSystem } from "../transactions/isolation_trial.ts";

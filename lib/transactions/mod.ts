@@ -5,6 +5,14 @@
  *
  * ```ts ignore
  * import { atomicCommitTrial, buildSaga } from "../lib/transactions/mod.ts";
+ * Transactions.
+ * - Isolation: a transactional key-value store with selectable concurrency control (none,
+ *   read committed, snapshot isolation with MVCC, strict two-phase locking with wait-die),
+ *   clients recording Jepsen-style transaction histories, an Elle-style checker that
+ *   names Adya's anomalies and the levels a history satisfies, figures of dependency
+ *   cycles and of anomalies per level, and the `isolation-anomalies` experiment.
+ * ```ts
+ * import { checkTransactions, runIsolation } from "../lib/transactions/mod.ts";
  * ```
  *
  * @module
@@ -24,3 +32,10 @@ export * from "./commit_ledger.ts";
 export * from "./commit_over_raft.ts";
 export * from "./three_phase_commit.ts";
 export * from "./two_phase_commit.ts";
+// Isolation: store, clients, histories, the Elle-style checker, figures, trial.
+export * from "./txn_history.ts";
+export * from "./txn_store.ts";
+export * from "./txn_client.ts";
+export * from "./txn_checker.ts";
+export * from "./isolation_trial.ts";
+export * from "./isolation_figures.ts";
