@@ -1,18 +1,12 @@
 /**
- * Transactions across nodes and services: atomic commit (two-phase commit, three-phase
+ * Transactions across nodes and services: isolation (a transactional key-value store with
+ * selectable concurrency control, Jepsen-style transaction histories and an Elle-style
+ * checker that names Adya's anomalies), atomic commit (two-phase commit, three-phase
  * commit, two-phase commit over Raft groups) and sagas with the transactional outbox. A
  * chapter imports this module:
  *
  * ```ts ignore
- * import { atomicCommitTrial, buildSaga } from "../lib/transactions/mod.ts";
- * Transactions.
- * - Isolation: a transactional key-value store with selectable concurrency control (none,
- *   read committed, snapshot isolation with MVCC, strict two-phase locking with wait-die),
- *   clients recording Jepsen-style transaction histories, an Elle-style checker that
- *   names Adya's anomalies and the levels a history satisfies, figures of dependency
- *   cycles and of anomalies per level, and the `isolation-anomalies` experiment.
- * ```ts
- * import { checkTransactions, runIsolation } from "../lib/transactions/mod.ts";
+ * import { atomicCommitTrial, buildSaga, checkTransactions } from "../lib/transactions/mod.ts";
  * ```
  *
  * @module
