@@ -16,3 +16,15 @@ export * from "./linearizability.ts";
 export { ModelError } from "./search.ts";
 export * from "./describe.ts";
 export * from "./history_bars.ts";
+export * from "./consistency.ts";
+export { checkCausalMemory, type WeakVerdict } from "./causal.ts";
+export { checkSequential, DEFAULT_SEQUENTIAL_MAX_STEPS } from "./sequential.ts";
+export * from "./session_guarantees.ts";
+export {
+  INITIAL,
+  isWeakProblem,
+  prepareWeakHistory,
+  type WeakHistory,
+  type WeakOperation,
+  type WeakProblem,
+} from "./weak_history.ts";
