@@ -167,16 +167,21 @@ export function checkConsistency(
       const sub = verdict(subHistory(history, invokes), consistency, options);
       return sub.valid === false && sub.thinAir === found.thinAir;
     };
+    // Single operations are tried again until a whole pass removes none: removing one
+    // can make an earlier one removable.
     let chunk = Math.ceil(kept.length / 2);
-    while (chunk >= 1) {
+    for (;;) {
       let at = 0;
+      let removed = false;
       while (at < kept.length && kept.length > 1) {
         const trial = [...kept.slice(0, at), ...kept.slice(at + chunk)];
-        if (trial.length > 0 && breaks(trial)) kept = trial;
-        else at += chunk;
+        if (trial.length > 0 && breaks(trial)) {
+          kept = trial;
+          removed = true;
+        } else at += chunk;
       }
-      if (chunk === 1) break;
-      chunk = Math.ceil(chunk / 2);
+      if (chunk > 1) chunk = Math.ceil(chunk / 2);
+      else if (!removed) break;
     }
     minimal = true;
   }
