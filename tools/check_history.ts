@@ -39,9 +39,10 @@ Checks each history file (a JSON array of Jepsen-style operations) for lineariza
 or for the consistency model given.
 
 Options:
-  --consistency MODEL   linearizable (default), sequential, causal, read-your-writes,
-                        monotonic-reads, monotonic-writes or writes-follow-reads; all but
-                        linearizable need each value written once per key (else: unknown)
+  --consistency MODEL   linearizable (default), sequential, causal, session-guarantees
+                        (all four at once), read-your-writes, monotonic-reads,
+                        monotonic-writes or writes-follow-reads; all but linearizable
+                        need each value written once per key (else: unknown)
   --model register|kv   the model (default: kv when records carry keys, else register)
   --json                one JSON object per file and line: {"file", "valid", "ms", ...}
   --max-steps N         give up with an unknown verdict after N model steps per file

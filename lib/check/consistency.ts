@@ -18,7 +18,11 @@ import {
   type OperationSummary,
 } from "./linearizability.ts";
 import { checkSequential, DEFAULT_SEQUENTIAL_MAX_STEPS } from "./sequential.ts";
-import { checkSessionGuarantee, type SessionGuarantee } from "./session_guarantees.ts";
+import {
+  checkSessionGuarantee,
+  SESSION_GUARANTEES,
+  type SessionGuarantee,
+} from "./session_guarantees.ts";
 import { isWeakProblem, prepareWeakHistory } from "./weak_history.ts";
 
 /** A consistency model, strongest first. */
@@ -26,17 +30,19 @@ export type ConsistencyModel =
   | "linearizable"
   | "sequential"
   | "causal"
+  | "session-guarantees"
   | SessionGuarantee;
 
 /**
- * The models {@link checkConsistency} knows, strongest first: each implies every one
- * after it that it is not listed beside (linearizable ⇒ sequential ⇒ causal ⇒ each of
- * the four session guarantees; the guarantees are independent of each other).
+ * The models {@link checkConsistency} knows, strongest first: linearizable ⇒ sequential
+ * ⇒ causal ⇒ session-guarantees (all four together) ⇒ each of the four, which are
+ * independent of each other.
  */
 export const CONSISTENCY_MODELS: readonly ConsistencyModel[] = [
   "linearizable",
   "sequential",
   "causal",
+  "session-guarantees",
   "read-your-writes",
   "monotonic-reads",
   "writes-follow-reads",
@@ -102,7 +108,8 @@ export interface ConsistencyResult {
  *   (see `checkCausalMemory`).
  * - `read-your-writes`, `monotonic-reads`, `monotonic-writes`, `writes-follow-reads`:
  *   Terry et al.'s (1994) session guarantees, a session being a process (see
- *   `checkSessionGuarantee` for how each is read on a history).
+ *   `checkSessionGuarantee` for how each is read on a history); `session-guarantees`:
+ *   all four at once, in one view per session.
  *
  * Every model but linearizable ignores real time, so which write a read saw is taken
  * from its value: those checks need each value written once per key (and null, the
@@ -331,7 +338,10 @@ function verdict(
   } else if (consistency === "causal") {
     found = checkCausalMemory(weak);
   } else {
-    const session = checkSessionGuarantee(weak, consistency);
+    const session = checkSessionGuarantee(
+      weak,
+      consistency === "session-guarantees" ? SESSION_GUARANTEES : consistency,
+    );
     found = session;
     violations = session.violations;
   }
@@ -359,6 +369,6 @@ function hasThinAirRead(history: History): boolean {
   );
 }
 
-function isSession(model: ConsistencyModel): model is SessionGuarantee {
+function isSession(model: ConsistencyModel): boolean {
   return model !== "linearizable" && model !== "sequential" && model !== "causal";
 }

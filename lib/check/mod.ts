@@ -28,3 +28,4 @@ export {
   type WeakOperation,
   type WeakProblem,
 } from "./weak_history.ts";
+export * from "./separate.ts";

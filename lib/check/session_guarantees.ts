@@ -61,11 +61,25 @@ export type SessionVerdict = WeakVerdict & {
  * later than the write it returned: a read of the initial value that must reflect a
  * write, or such "no later than" constraints that form a cycle, is a violation. Causal
  * memory implies all four.
+ *
+ * Given several guarantees, one order per session and key must satisfy all their
+ * requirements at once: stronger than each guarantee alone (a session that reads a
+ * session's second write and then its first passes monotonic reads alone and monotonic
+ * writes alone, but not both together), and still weaker than causal memory, which
+ * follows chains of sessions and reads transitively.
  */
 export function checkSessionGuarantee(
   weak: WeakHistory,
-  guarantee: SessionGuarantee,
+  guarantee: SessionGuarantee | readonly SessionGuarantee[],
 ): SessionVerdict {
+  const guarantees: readonly SessionGuarantee[] = typeof guarantee === "string"
+    ? [guarantee]
+    : guarantee;
+  const name = guarantees.length === 1
+    ? guarantees[0]!.replaceAll("-", " ")
+    : guarantees.length === SESSION_GUARANTEES.length
+    ? "the four session guarantees together"
+    : guarantees.map((g) => g.replaceAll("-", " ")).join(" with ");
   // Per write: the writes its session made before it, and the writes its session had read.
   const writesBefore = new Map<number, number[]>();
   const readsBefore = new Map<number, { write: number; read: number }[]>();
@@ -97,20 +111,22 @@ export function checkSessionGuarantee(
       }
       if (op.readsFrom !== INITIAL) observed.push({ write: op.readsFrom, read: id });
       const required: Requirement[] = [];
-      if (guarantee === "read-your-writes") {
+      const wants = (g: SessionGuarantee) => guarantees.includes(g);
+      if (wants("read-your-writes")) {
         for (const w of ownWrites) required.push({ write: w, because: [w] });
-      } else if (guarantee === "monotonic-reads") {
+      }
+      if (wants("monotonic-reads")) {
         for (const r of returned) required.push({ write: r.write, because: [r.write, r.read] });
-      } else {
-        for (const seen of observed) {
-          if (guarantee === "monotonic-writes") {
-            for (const w of writesBefore.get(seen.write)!) {
-              required.push({ write: w, because: [w, seen.write, seen.read] });
-            }
-          } else {
-            for (const r of readsBefore.get(seen.write)!) {
-              required.push({ write: r.write, because: [r.write, r.read, seen.write, seen.read] });
-            }
+      }
+      for (const seen of observed) {
+        if (wants("monotonic-writes")) {
+          for (const w of writesBefore.get(seen.write)!) {
+            required.push({ write: w, because: [w, seen.write, seen.read] });
+          }
+        }
+        if (wants("writes-follow-reads")) {
+          for (const r of readsBefore.get(seen.write)!) {
+            required.push({ write: r.write, because: [r.write, r.read, seen.write, seen.read] });
           }
         }
       }
@@ -121,9 +137,9 @@ export function checkSessionGuarantee(
         if (op.readsFrom === INITIAL) {
           broken ??= {
             ops: [...because, id],
-            summary: `${label(weak, id)} returns the initial value, but ${
-              describe(guarantee)
-            } requires it to reflect ${label(weak, write)}`,
+            summary: `${
+              label(weak, id)
+            } returns the initial value, but ${name} requires it to reflect ${label(weak, write)}`,
           };
           continue;
         }
@@ -134,9 +150,9 @@ export function checkSessionGuarantee(
         if (path !== undefined) {
           broken ??= {
             ops: [...because, id, op.readsFrom, ...path],
-            summary: `${label(weak, id)} returns ${label(weak, op.readsFrom)}, but ${
-              describe(guarantee)
-            } requires it to reflect ${label(weak, write)}, which ${
+            summary: `${label(weak, id)} returns ${
+              label(weak, op.readsFrom)
+            }, but ${name} requires it to reflect ${label(weak, write)}, which ${
               processName(weak, p)
             }'s earlier reads put after that write`,
           };
@@ -189,8 +205,4 @@ function findPath(
     }
   }
   return undefined;
-}
-
-function describe(guarantee: SessionGuarantee): string {
-  return guarantee.replaceAll("-", " ");
 }

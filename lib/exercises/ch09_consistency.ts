@@ -143,7 +143,7 @@ export function checkCausalNotSequential(history: unknown): ExerciseResult {
  */
 export function checkSessionsNotCausal(history: unknown): ExerciseResult {
   return checkSeparation(history, {
-    holds: [...SESSION_GUARANTEES],
+    holds: [...SESSION_GUARANTEES, "session-guarantees"],
     breaks: "causal",
     title: "Every session guarantee, yet not causal",
   });

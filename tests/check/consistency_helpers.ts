@@ -146,7 +146,10 @@ export function bruteForceCausal(history: History): boolean {
  * writes (initial value first) in which every read returns a write no earlier than each
  * write the guarantee requires it to reflect.
  */
-export function bruteForceSession(history: History, guarantee: SessionGuarantee): boolean {
+export function bruteForceSession(
+  history: History,
+  guarantee: SessionGuarantee | readonly SessionGuarantee[],
+): boolean {
   for (const p of readings(history)) {
     if (p === undefined) continue;
     if (sessionHolds(p, guarantee)) return true;
@@ -154,9 +157,14 @@ export function bruteForceSession(history: History, guarantee: SessionGuarantee)
   return false;
 }
 
-function sessionHolds(p: Prepared, guarantee: SessionGuarantee): boolean {
+function sessionHolds(
+  p: Prepared,
+  guarantee: SessionGuarantee | readonly SessionGuarantee[],
+): boolean {
   const so = sessionBefore(p);
-  const required = (r: number): number[] => {
+  const guarantees = typeof guarantee === "string" ? [guarantee] : guarantee;
+  const required = (r: number): number[] => guarantees.flatMap((g) => requiredBy(r, g));
+  const requiredBy = (r: number, guarantee: SessionGuarantee): number[] => {
     const mine = p.sessions.find((s) => s.includes(r))!;
     const earlier = mine.filter((x) => so(x, r));
     const seen = [...earlier, r].filter((x) => p.ops[x]!.f === "read" && p.rf[x]! >= 0)

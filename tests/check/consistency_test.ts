@@ -72,6 +72,19 @@ for (const guarantee of SESSION_GUARANTEES) {
   });
 }
 
+Deno.test("checkConsistency session-guarantees (all four in one view) agrees with brute force", () => {
+  const counts = { valid: 0, invalid: 0 };
+  fc.assert(
+    fc.property(differentiatedHistory({ maxOperations: 8 }), (history) => {
+      const expected = bruteForceSession(history, SESSION_GUARANTEES);
+      counts[expected ? "valid" : "invalid"]++;
+      assert.equal(verdict(history, "session-guarantees"), expected, JSON.stringify(history));
+    }),
+    { numRuns: 1500, seed: 915 },
+  );
+  assert.ok(counts.valid > 100 && counts.invalid > 100, JSON.stringify(counts));
+});
+
 Deno.test("the hierarchy: linearizable ⇒ sequential ⇒ causal ⇒ each session guarantee", () => {
   const seen = new Set<string>();
   fc.assert(
@@ -81,13 +94,14 @@ Deno.test("the hierarchy: linearizable ⇒ sequential ⇒ causal ⇒ each sessio
         assert.ok(v[a] !== true || v[b] === true, `${a} but not ${b}: ${JSON.stringify(history)}`);
       implies("linearizable", "sequential");
       implies("sequential", "causal");
-      for (const g of SESSION_GUARANTEES) implies("causal", g);
+      implies("causal", "session-guarantees");
+      for (const g of SESSION_GUARANTEES) implies("session-guarantees", g);
       seen.add(CONSISTENCY_MODELS.map((m) => v[m] === true ? "1" : "0").join(""));
     }),
     { numRuns: 3000, seed: 920 },
   );
   // Histories at every level: linearizable, only sequential, only causal, not causal.
-  for (const pattern of ["1111111", "0111111", "0011111"]) {
+  for (const pattern of ["11111111", "01111111", "00111111", "00011111"]) {
     assert.ok(seen.has(pattern), `no history with verdicts ${pattern}`);
   }
   assert.ok([...seen].some((p) => p.startsWith("000")), "no history that is not causal");
@@ -126,6 +140,15 @@ const CLASSICS: Record<string, { history: History; holds: ConsistencyModel[] }> 
       [2, "write", "z", 1],
       [3, "read", "z", 1],
       [3, "read", "x", null],
+    ),
+    holds: ["session-guarantees", ...SESSION_GUARANTEES],
+  },
+  "each session guarantee alone, but not the four together (a session's writes read backwards)": {
+    history: serial(
+      [0, "write", "x", 1],
+      [0, "write", "x", 2],
+      [1, "read", "x", 2],
+      [1, "read", "x", 1],
     ),
     holds: [...SESSION_GUARANTEES],
   },
