@@ -63,7 +63,9 @@ export type SessionVerdict = WeakVerdict & {
  * memory implies all four.
  *
  * Given several guarantees, one order per session and key must satisfy all their
- * requirements at once: stronger than each guarantee alone (a session that reads a
+ * requirements at once (and with read-your-writes among them, the session's own writes
+ * count as seen: what must precede them under monotonic writes or writes follow reads
+ * comes first in its order): stronger than each guarantee alone (a session that reads a
  * session's second write and then its first passes monotonic reads alone and monotonic
  * writes alone, but not both together), and still weaker than causal memory, which
  * follows chains of sessions and reads transitively.
@@ -95,6 +97,7 @@ export function checkSessionGuarantee(
       } else if (op.readsFrom !== INITIAL) read.push({ write: op.readsFrom, read: id });
     }
   }
+  const wants = (g: SessionGuarantee) => guarantees.includes(g);
   let violations = 0;
   let first: { ops: number[]; summary: string } | undefined;
   for (const [p, session] of weak.sessions.entries()) {
@@ -107,11 +110,42 @@ export function checkSessionGuarantee(
       const op = weak.ops[id]!;
       if (op.f === "write") {
         ownWrites.push(id);
+        // With read-your-writes in the same view, the session sees its own writes: the
+        // writes that must precede them (monotonic writes, writes follow reads) come first.
+        if (wants("read-your-writes")) {
+          const before: { write: number; because: number[] }[] = [];
+          if (wants("monotonic-writes")) {
+            for (const w of writesBefore.get(id)!) before.push({ write: w, because: [w, id] });
+          }
+          if (wants("writes-follow-reads")) {
+            for (const r of readsBefore.get(id)!) {
+              before.push({ write: r.write, because: [r.write, r.read, id] });
+            }
+          }
+          for (const { write, because } of before) {
+            if (weak.ops[write]!.key !== op.key || write === id) continue;
+            let byKey = edges.get(op.key);
+            if (byKey === undefined) edges.set(op.key, byKey = new Map());
+            const path = findPath(byKey, id, write);
+            if (path !== undefined) {
+              violations++;
+              first ??= {
+                ops: [...because, ...path],
+                summary: `${label(weak, write)} must come before ${label(weak, id)} in ${
+                  processName(weak, p)
+                }'s view, and after it too: ${name} cannot both hold`,
+              };
+              continue;
+            }
+            let out = byKey.get(write);
+            if (out === undefined) byKey.set(write, out = new Map());
+            if (!out.has(id)) out.set(id, because);
+          }
+        }
         continue;
       }
       if (op.readsFrom !== INITIAL) observed.push({ write: op.readsFrom, read: id });
       const required: Requirement[] = [];
-      const wants = (g: SessionGuarantee) => guarantees.includes(g);
       if (wants("read-your-writes")) {
         for (const w of ownWrites) required.push({ write: w, because: [w] });
       }

@@ -198,7 +198,26 @@ function sessionHolds(
           return required(r).filter((w) => p.ops[w]!.key === key)
             .every((w) => w === p.rf[r] || order.indexOf(w) <= at);
         });
-      if (!permutations(writes).some(fits)) return false;
+      // With read-your-writes in the view, the session's own writes are seen: what must
+      // precede them under monotonic writes and writes follow reads comes first.
+      const own = guarantees.includes("read-your-writes")
+        ? session.filter((w) => p.ops[w]!.f === "write" && p.ops[w]!.key === key)
+        : [];
+      const preds = (w: number) =>
+        [
+          ...(guarantees.includes("monotonic-writes")
+            ? p.ops.map((_, x) => x).filter((x) => p.ops[x]!.f === "write" && so(x, w))
+            : []),
+          ...(guarantees.includes("writes-follow-reads")
+            ? p.ops.map((_, x) => x).filter((x) =>
+              p.ops[x]!.f === "read" && so(x, w) && p.rf[x]! >= 0
+            )
+              .map((x) => p.rf[x]!)
+            : []),
+        ].filter((x) => p.ops[x]!.key === key && x !== w);
+      const ordered = (order: number[]) =>
+        own.every((w) => preds(w).every((x) => order.indexOf(x) < order.indexOf(w)));
+      if (!permutations(writes).some((order) => fits(order) && ordered(order))) return false;
     }
   }
   return true;
