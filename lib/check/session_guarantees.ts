@@ -100,19 +100,43 @@ export function checkSessionGuarantee(
   const wants = (g: SessionGuarantee) => guarantees.includes(g);
   let violations = 0;
   let first: { ops: number[]; summary: string } | undefined;
+  const n = weak.ops.length;
   for (const [p, session] of weak.sessions.entries()) {
-    // Per key: "a must be no later than b" edges of this session's view, with reasons.
-    const edges = new Map<number, Map<number, Map<number, readonly number[]>>>();
-    const ownWrites: number[] = [];
-    const returned: { write: number; read: number }[] = [];
-    const observed: { write: number; read: number }[] = [];
+    // This session's view, per key: a graph of "no later than" edges between writes. The
+    // writes a read must reflect only grow along a session, so instead of an edge from
+    // each of them to every later read's write, each read gets a node standing for "all
+    // writes required so far on this key": the previous read's node, and the writes
+    // required since, point to it; it points to the write the read returned. Nodes from
+    // n up are those read nodes. A cycle through two different writes is a violation.
+    const graphs = new Map<number, Graph>();
+    const graphOf = (key: number) => {
+      let graph = graphs.get(key);
+      if (graph === undefined) graphs.set(key, graph = new Graph(n));
+      return graph;
+    };
+    const required = new Set<number>();
+    const observed = new Set<number>();
+    const require = (write: number, because: readonly number[]) => {
+      if (required.has(write)) return;
+      required.add(write);
+      graphOf(weak.ops[write]!.key).require(write, because);
+    };
+    const observe = (seen: number, read: number) => {
+      if (observed.has(seen)) return;
+      observed.add(seen);
+      if (wants("monotonic-writes")) {
+        for (const w of writesBefore.get(seen)!) require(w, [w, seen, read]);
+      }
+      if (wants("writes-follow-reads")) {
+        for (const r of readsBefore.get(seen)!) require(r.write, [r.write, r.read, seen, read]);
+      }
+    };
     for (const id of session) {
       const op = weak.ops[id]!;
       if (op.f === "write") {
-        ownWrites.push(id);
         // With read-your-writes in the same view, the session sees its own writes: the
         // writes that must precede them (monotonic writes, writes follow reads) come first.
-        if (wants("read-your-writes")) {
+        if (wants("read-your-writes") && guarantees.length > 1) {
           const before: { write: number; because: number[] }[] = [];
           if (wants("monotonic-writes")) {
             for (const w of writesBefore.get(id)!) before.push({ write: w, because: [w, id] });
@@ -122,11 +146,10 @@ export function checkSessionGuarantee(
               before.push({ write: r.write, because: [r.write, r.read, id] });
             }
           }
+          const graph = graphOf(op.key);
           for (const { write, because } of before) {
             if (weak.ops[write]!.key !== op.key || write === id) continue;
-            let byKey = edges.get(op.key);
-            if (byKey === undefined) edges.set(op.key, byKey = new Map());
-            const path = findPath(byKey, id, write);
+            const path = graph.pathBetweenWrites(id, write);
             if (path !== undefined) {
               violations++;
               first ??= {
@@ -137,68 +160,40 @@ export function checkSessionGuarantee(
               };
               continue;
             }
-            let out = byKey.get(write);
-            if (out === undefined) byKey.set(write, out = new Map());
-            if (!out.has(id)) out.set(id, because);
+            graph.edge(write, id, because);
           }
         }
+        if (wants("read-your-writes")) require(id, [id]);
         continue;
       }
-      if (op.readsFrom !== INITIAL) observed.push({ write: op.readsFrom, read: id });
-      const required: Requirement[] = [];
-      if (wants("read-your-writes")) {
-        for (const w of ownWrites) required.push({ write: w, because: [w] });
-      }
-      if (wants("monotonic-reads")) {
-        for (const r of returned) required.push({ write: r.write, because: [r.write, r.read] });
-      }
-      for (const seen of observed) {
-        if (wants("monotonic-writes")) {
-          for (const w of writesBefore.get(seen.write)!) {
-            required.push({ write: w, because: [w, seen.write, seen.read] });
-          }
-        }
-        if (wants("writes-follow-reads")) {
-          for (const r of readsBefore.get(seen.write)!) {
-            required.push({ write: r.write, because: [r.write, r.read, seen.write, seen.read] });
-          }
-        }
-      }
-      if (op.readsFrom !== INITIAL) returned.push({ write: op.readsFrom, read: id });
-      let broken: { ops: number[]; summary: string } | undefined;
-      for (const { write, because } of required) {
-        if (weak.ops[write]!.key !== op.key || write === op.readsFrom) continue;
-        if (op.readsFrom === INITIAL) {
-          broken ??= {
-            ops: [...because, id],
-            summary: `${
-              label(weak, id)
-            } returns the initial value, but ${name} requires it to reflect ${label(weak, write)}`,
+      if (op.readsFrom !== INITIAL) observe(op.readsFrom, id);
+      const graph = graphOf(op.key);
+      if (op.readsFrom === INITIAL) {
+        const owed = graph.anyRequired();
+        if (owed !== undefined) {
+          violations++;
+          first ??= {
+            ops: [...owed.because, id],
+            summary: `${label(weak, id)} returns the initial value, but ${name} requires it ` +
+              `to reflect ${label(weak, owed.write)}`,
           };
-          continue;
         }
-        let byKey = edges.get(op.key);
-        if (byKey === undefined) edges.set(op.key, byKey = new Map());
-        // write must be no later than readsFrom; a path back from readsFrom is a cycle.
-        const path = findPath(byKey, op.readsFrom, write);
+      } else {
+        const path = graph.read(id, op.readsFrom);
         if (path !== undefined) {
-          broken ??= {
-            ops: [...because, id, op.readsFrom, ...path],
-            summary: `${label(weak, id)} returns ${
-              label(weak, op.readsFrom)
-            }, but ${name} requires it to reflect ${label(weak, write)}, which ${
-              processName(weak, p)
-            }'s earlier reads put after that write`,
+          violations++;
+          const owed = path.owed;
+          first ??= {
+            ops: [...path.ops, id, op.readsFrom],
+            summary: `${label(weak, id)} returns ${label(weak, op.readsFrom)}, but ${name} ` +
+              `requires it to reflect ${label(weak, owed)}, which ${
+                processName(weak, p)
+              }'s view must put after that write`,
           };
-          continue;
         }
-        let out = byKey.get(write);
-        if (out === undefined) byKey.set(write, out = new Map());
-        if (!out.has(op.readsFrom)) out.set(op.readsFrom, [...because, id]);
       }
-      if (broken !== undefined) {
-        violations++;
-        first ??= broken;
+      if (wants("monotonic-reads") && op.readsFrom !== INITIAL) {
+        require(op.readsFrom, [op.readsFrom, id]);
       }
     }
   }
@@ -211,32 +206,103 @@ export function checkSessionGuarantee(
   };
 }
 
-/** The reasons along a path of edges from `from` to `to`, or undefined when there is none. */
-function findPath(
-  edges: Map<number, Map<number, readonly number[]>>,
-  from: number,
-  to: number,
-): number[] | undefined {
-  const previous = new Map<number, { node: number; because: readonly number[] }>();
-  const queue = [from];
-  const visited = new Set([from]);
-  while (queue.length > 0) {
-    const node = queue.shift()!;
-    if (node === to) {
-      const ops: number[] = [to];
-      for (let at = to; at !== from;) {
-        const step = previous.get(at)!;
-        ops.push(...step.because, step.node);
-        at = step.node;
-      }
-      return ops;
-    }
-    for (const [next, because] of edges.get(node) ?? []) {
-      if (visited.has(next)) continue;
-      visited.add(next);
-      previous.set(next, { node, because });
-      queue.push(next);
-    }
+/**
+ * One session's view of one key: "no later than" edges among writes (ids below n) and
+ * read nodes (ids from n), each edge with the operations that justify it.
+ */
+class Graph {
+  readonly #n: number;
+  readonly #out = new Map<number, Map<number, readonly number[]>>();
+  /** Writes required since the last read node, waiting to point to the next one. */
+  #pending: { write: number; because: readonly number[] }[] = [];
+  /** Every write required so far (for reads of the initial value). */
+  #firstRequired: { write: number; because: readonly number[] } | undefined;
+  /** The latest read node, or -1. */
+  #last = -1;
+  #next: number;
+
+  constructor(n: number) {
+    this.#n = n;
+    this.#next = n;
   }
-  return undefined;
+
+  /** The write `write` must be reflected by every later read of this key. */
+  require(write: number, because: readonly number[]): void {
+    this.#pending.push({ write, because });
+    this.#firstRequired ??= { write, because };
+  }
+
+  /** A required write, if any (a read of the initial value owes it). */
+  anyRequired(): { write: number; because: readonly number[] } | undefined {
+    return this.#firstRequired;
+  }
+
+  /** An edge `from` → `to` (from no later than to). */
+  edge(from: number, to: number, because: readonly number[]): void {
+    let out = this.#out.get(from);
+    if (out === undefined) this.#out.set(from, out = new Map());
+    if (!out.has(to)) out.set(to, because);
+  }
+
+  /**
+   * A read returned `write`: every write required so far must be no later than it.
+   * Returns the reasons of a cycle through `write` and another write, if the new
+   * constraints close one (they are then left out), else undefined.
+   */
+  read(read: number, write: number): { ops: number[]; owed: number } | undefined {
+    const node = this.#next++;
+    if (this.#last >= 0) this.edge(this.#last, node, []);
+    for (const { write: w, because } of this.#pending) this.edge(w, node, because);
+    this.#pending = [];
+    this.#last = node;
+    // A path from the returned write back to the read node through another write.
+    const back = this.#search(write, node);
+    if (back !== undefined) return back;
+    this.edge(node, write, [read]);
+    return undefined;
+  }
+
+  /** A path from write `from` to write `to` (distinct), as its reasons, or undefined. */
+  pathBetweenWrites(from: number, to: number): number[] | undefined {
+    return this.#search(from, to)?.ops;
+  }
+
+  /**
+   * Breadth-first search from `from` to `to` that must pass through a write other than
+   * `from` (or end at one). Returns the reasons along the path and the first such write.
+   */
+  #search(from: number, to: number): { ops: number[]; owed: number } | undefined {
+    // State: node, and whether a write other than `from` was passed (1) or not (0).
+    const key = (node: number, passed: number) => node * 2 + passed;
+    const previous = new Map<number, { state: number; because: readonly number[] }>();
+    const start = key(from, 0);
+    const visited = new Set([start]);
+    const queue = [start];
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head]!;
+      const node = state >> 1;
+      const passed = state & 1;
+      if (node === to && (passed === 1 || (to < this.#n && to !== from))) {
+        const ops: number[] = [];
+        let owed = to < this.#n ? to : -1;
+        for (let at = state; at !== start;) {
+          const step = previous.get(at)!;
+          ops.push(...step.because);
+          const atNode = at >> 1;
+          if (atNode < this.#n && atNode !== from) owed = atNode;
+          at = step.state;
+        }
+        return { ops, owed };
+      }
+      for (const [next, because] of this.#out.get(node) ?? []) {
+        const nextPassed = passed === 1 || (next < this.#n && next !== from) ? 1 : 0;
+        const nextState = key(next, nextPassed);
+        if (visited.has(nextState)) continue;
+        visited.add(nextState);
+        previous.set(nextState, { state, because });
+        queue.push(nextState);
+      }
+    }
+    return undefined;
+  }
 }
