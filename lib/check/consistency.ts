@@ -348,7 +348,14 @@ function verdict(
   const extra = violations === undefined ? {} : { violations };
   if (found.valid === true) return { valid: true, ...extra };
   if (found.valid === "unknown") return { valid: "unknown", reason: found.reason, ...extra };
-  const invokes = [...new Set(found.ops.map((id) => weak.ops[id]!.pair.invokeIndex))]
+  let ops = found.ops;
+  if (consistency === "sequential" || consistency === "causal") {
+    // Causal memory implies the session guarantees, so a broken guarantee's few operations
+    // break these models too: a far smaller start for the evidence than a causal past.
+    const session = checkSessionGuarantee(weak, SESSION_GUARANTEES);
+    if (session.valid === false && session.ops.length < ops.length) ops = session.ops;
+  }
+  const invokes = [...new Set(ops.map((id) => weak.ops[id]!.pair.invokeIndex))]
     .sort((a, b) => a - b);
   return { valid: false, invokes, summary: found.summary, thinAir: false, ...extra };
 }
