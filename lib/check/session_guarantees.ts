@@ -82,6 +82,7 @@ export function checkSessionGuarantee(
     : guarantees.length === SESSION_GUARANTEES.length
     ? "the four session guarantees together"
     : guarantees.map((g) => g.replaceAll("-", " ")).join(" with ");
+  const requires = guarantees.length === 1 ? "requires" : "require";
   // Per write: the writes its session made before it, and the writes its session had read.
   const writesBefore = new Map<number, number[]>();
   const readsBefore = new Map<number, { write: number; read: number }[]>();
@@ -174,7 +175,7 @@ export function checkSessionGuarantee(
           violations++;
           first ??= {
             ops: [...owed.because, id],
-            summary: `${label(weak, id)} returns the initial value, but ${name} requires it ` +
+            summary: `${label(weak, id)} returns the initial value, but ${name} ${requires} it ` +
               `to reflect ${label(weak, owed.write)}`,
           };
         }
@@ -186,7 +187,7 @@ export function checkSessionGuarantee(
           first ??= {
             ops: [...path.ops, id, op.readsFrom],
             summary: `${label(weak, id)} returns ${label(weak, op.readsFrom)}, but ${name} ` +
-              `requires it to reflect ${label(weak, owed)}, which ${
+              `${requires} it to reflect ${label(weak, owed)}, which ${
                 processName(weak, p)
               }'s view must put after that write`,
           };
