@@ -55,6 +55,8 @@ export interface HistoryBarRowsOptions {
   readonly window?: "all" | "evidence";
   /** How many of the prefix's last operations the evidence window keeps. Default 6. */
   readonly prefixOperations?: number;
+  /** Write each operation's key on its bar (`x: w 1`), for key-value histories. Default false. */
+  readonly showKeys?: boolean;
 }
 
 /**
@@ -117,7 +119,9 @@ export function historyBarRows(
     const start = at(pair.invokeIndex);
     const end = open ? edge : Math.max(at(pair.completeIndex!), start);
     const process = typeof pair.process === "number" ? `p${pair.process}` : String(pair.process);
-    const text = barText(pair);
+    const text = options.showKeys && pair.key !== undefined
+      ? `${pair.key}: ${barText(pair)}`
+      : barText(pair);
     // In the axis's own unit: ms when the history has times, else event positions.
     const ms = (t: number) => `${Math.round(t * 1000) / 1000}`;
     const span = timed
@@ -266,6 +270,7 @@ export function historyBars(history: History, options: HistoryBarsOptions = {}):
     evidence,
     window,
     prefixOperations,
+    showKeys,
     labels,
     linearization,
     xLabel,
@@ -280,6 +285,7 @@ export function historyBars(history: History, options: HistoryBarsOptions = {}):
     ...(evidence === undefined ? {} : { evidence }),
     ...(window === undefined ? {} : { window }),
     ...(prefixOperations === undefined ? {} : { prefixOperations }),
+    ...(showKeys === undefined ? {} : { showKeys }),
   });
   const processes = [...new Set(rows.map((row) => row.process))];
   const present = new Set(rows.map((row) => row.f));

@@ -29,3 +29,4 @@ export * from "./ch20_messaging.ts";
 export * from "./ch14_sagas.ts";
 export * from "./ch13_atomic_commit.ts";
 export * from "./ch12_isolation.ts";
+export * from "./ch09_consistency.ts";

@@ -32,6 +32,7 @@ import { ringBalance } from "../partitioning/ring_balance.ts";
 import { ballsIntoBins } from "../balancing/balls_into_bins.ts";
 import { loadBalancer } from "../balancing/load_balancer.ts";
 import { failoverLoss, multiLeader, pbs, quorumKv } from "../replication/experiments.ts";
+import { sessionGuarantees } from "../replication/sessions.ts";
 import { swimDetection } from "../membership/swim_detection.ts";
 import { swimFaults } from "../membership/swim_faults.ts";
 import { leaseLock } from "../coordination/lease_lock_trial.ts";
@@ -66,6 +67,7 @@ export const experiments: readonly AnyExperiment[] = [
   multiLeader,
   quorumKv,
   pbs,
+  sessionGuarantees,
   pbft,
   capPartition,
   pacelcLatency,

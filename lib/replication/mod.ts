@@ -1,8 +1,9 @@
 /**
  * Replication: primary-backup (synchronous and asynchronous, with failover), multi-leader
  * with version vectors, leaderless Dynamo-style quorums (read repair, hinted handoff,
- * sloppy quorums, Merkle anti-entropy, ABD write-back), and Probabilistically Bounded
- * Staleness (Bailis et al., PVLDB 2012) reproduced.
+ * sloppy quorums, Merkle anti-entropy, ABD write-back), Probabilistically Bounded
+ * Staleness (Bailis et al., PVLDB 2012) reproduced, and Terry et al.'s session guarantees
+ * on lazily replicated replicas.
  *
  * ```ts
  * import { runQuorumTrial, warsMonteCarlo } from "../lib/replication/mod.ts";
@@ -20,3 +21,4 @@ export * from "./experiments.ts";
 export * from "./primary_backup.ts";
 export * from "./multi_leader.ts";
 export * from "./anti_entropy.ts";
+export * from "./sessions.ts";

@@ -148,6 +148,7 @@ Deno.test("parseArgs reads flags in both spellings", () => {
   assert.deepEqual(args, {
     files: ["a.json"],
     model: "kv",
+    consistency: "linearizable",
     json: true,
     maxSteps: 10,
     timeoutMs: 5,
@@ -171,4 +172,60 @@ Deno.test({
     const lines = stdout.trim().split("\n").map((line) => JSON.parse(line));
     assert.deepEqual(lines.map((line) => line.valid), [false, true]);
   },
+});
+
+const monotonicBroken = historyToJson(h(
+  "0 invoke write 1",
+  "0 ok write 1",
+  "1 invoke read",
+  "1 ok read 1",
+  "1 invoke read",
+  "1 ok read null",
+));
+
+Deno.test("check-history --consistency checks a weaker model with the same exit codes", async () => {
+  const { paths, remove } = await files(stale, monotonicBroken, concurrent);
+  try {
+    const sequential = await checkHistory("--consistency", "sequential", paths[0]!);
+    assert.equal(sequential.code, 0, sequential.stdout);
+    assert.match(sequential.stdout, /h0\.json: sequential \(/);
+    const broken = await checkHistory("--consistency=monotonic-reads", paths[1]!);
+    assert.equal(broken.code, 1);
+    assert.match(broken.stdout, /NOT monotonic-reads/);
+    assert.match(broken.stdout, /The smallest set of operations that shows it:\n {6}0: p0 write 1/);
+    const json = await checkHistory("--json", "--consistency", "causal", ...paths);
+    assert.equal(json.code, 1);
+    const lines = json.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((line) => line.valid), [true, false, true]);
+    assert.deepEqual(lines[1].operations.map((op: { index: number }) => op.index), [0, 2, 4]);
+    for (const line of lines) assert.equal(typeof line.ms, "number");
+  } finally {
+    await remove();
+  }
+});
+
+Deno.test("check-history --consistency says unknown (exit 2) when values repeat", async () => {
+  const repeated = historyToJson(h(
+    "0 invoke write 1",
+    "0 ok write 1",
+    "1 invoke write 1",
+    "1 ok write 1",
+  ));
+  const { paths, remove } = await files(repeated);
+  try {
+    const run = await checkHistory("--json", "--consistency", "causal", ...paths);
+    assert.equal(run.code, 2);
+    assert.equal(JSON.parse(run.stdout).valid, "unknown");
+    assert.match(JSON.parse(run.stdout).reason, /written once/);
+  } finally {
+    await remove();
+  }
+});
+
+Deno.test("check-history refuses an unknown consistency model", () => {
+  assert.throws(
+    () => parseArgs(["--consistency", "eventual", "h.json"]),
+    /Cannot parse --consistency: expected one of linearizable, sequential, causal/,
+  );
+  assert.equal(parseArgs(["h.json"]).consistency, "linearizable");
 });
