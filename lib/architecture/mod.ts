@@ -15,3 +15,5 @@
 export * from "./hmac.ts";
 export * from "./discovery.ts";
 export * from "./discovery_trial.ts";
+export * from "./cache.ts";
+export * from "./cache_trial.ts";
