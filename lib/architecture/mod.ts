@@ -17,3 +17,5 @@ export * from "./discovery.ts";
 export * from "./discovery_trial.ts";
 export * from "./cache.ts";
 export * from "./cache_trial.ts";
+export * from "./auth.ts";
+export * from "./auth_trial.ts";
