@@ -4,10 +4,17 @@
  *
  * - Service discovery: a registry with heartbeats and TTLs, instances, and an API gateway
  *   that caches the instance list (client-side discovery); the `service-discovery` trial.
+ * - Caching: cache-aside with invalidation on write, the stampede of an expiring hot key
+ *   and its fixes (single-flight, probabilistic early refresh); the `cache-stampede` trial.
+ * - Distributed tracing: trace contexts, spans recorded in the simulator's trace, the
+ *   critical path of a fan-out and the waterfall figure; the `trace-fanout` experiment.
+ * - Service-to-service authentication: HMAC-signed requests, keys per service with
+ *   rotation, timestamps and nonces against replay on skewed clocks, authorisation, and an
+ *   attacker on the wire; the `auth-attacks` trial.
  * - HMAC-SHA-256, synchronous, for signatures made inside simulated handlers.
  *
  * ```ts
- * import { serviceDiscovery } from "../lib/architecture/mod.ts";
+ * import { authAttacks, cacheStampede, serviceDiscovery, traceFanout } from "../lib/architecture/mod.ts";
  * ```
  *
  * @module
@@ -19,3 +26,5 @@ export * from "./cache.ts";
 export * from "./cache_trial.ts";
 export * from "./auth.ts";
 export * from "./auth_trial.ts";
+export * from "./tracing.ts";
+export * from "./tracing_experiment.ts";

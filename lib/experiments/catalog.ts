@@ -34,6 +34,10 @@ import { swimFaults } from "../membership/swim_faults.ts";
 import { leaseLock } from "../coordination/lease_lock_trial.ts";
 import { snapshotExperiment } from "../coordination/snapshot.ts";
 import { deadlockExperiment } from "../coordination/deadlock_trial.ts";
+import { serviceDiscovery } from "../architecture/discovery_trial.ts";
+import { cacheStampede } from "../architecture/cache_trial.ts";
+import { traceFanout } from "../architecture/tracing_experiment.ts";
+import { authAttacks } from "../architecture/auth_trial.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -70,6 +74,10 @@ export const experiments: readonly AnyExperiment[] = [
   leaseLock,
   deadlockExperiment,
   snapshotExperiment,
+  serviceDiscovery,
+  cacheStampede,
+  traceFanout,
+  authAttacks,
 ];
 
 /**

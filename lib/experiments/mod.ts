@@ -87,3 +87,7 @@ export * from "./paxos.ts";
 export * from "./paxos_duel.ts";
 export * from "./raft_vs_paxos.ts";
 export * from "./pbft.ts";
+export { serviceDiscovery } from "../architecture/discovery_trial.ts";
+export { cacheStampede } from "../architecture/cache_trial.ts";
+export { traceFanout } from "../architecture/tracing_experiment.ts";
+export { authAttacks } from "../architecture/auth_trial.ts";
