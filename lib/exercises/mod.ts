@@ -24,3 +24,4 @@ export * from "./ch18_failure_detection.ts";
 export * from "./ch07_pbft.ts";
 export * from "./ch19_coordination.ts";
 export * from "./ch11_crdts.ts";
+export * from "./ch21_architecture.ts";
