@@ -206,8 +206,16 @@ export interface ApiGatewayOptions {
   readonly refreshMs: number;
   /** How long the gateway waits for an instance before answering 504, in ms. */
   readonly callTimeoutMs: number;
+  /**
+   * How many times a call that timed out is sent again, each time to another instance.
+   * Default 0. A retry is safe here because the calls are reads; a write would need
+   * an idempotency key (chapter 17).
+   */
+  readonly retries?: number;
   /** Called with each instance the gateway forwards a call to (an observer's hook). */
   readonly onForward?: (instance: NodeId) => void;
+  /** Called with each status the gateway answers a client with (an observer's hook). */
+  readonly onResponse?: (status: 200 | 503 | 504) => void;
 }
 
 type GatewayTimer = { kind: "refresh" } | { kind: "timeout"; callId: number };
@@ -215,7 +223,10 @@ type GatewayTimer = { kind: "refresh" } | { kind: "timeout"; callId: number };
 interface PendingCall {
   readonly client: NodeId;
   readonly requestId: number;
+  readonly service: string;
   readonly timer: number;
+  readonly attempt: number;
+  readonly instance: NodeId;
 }
 
 /**
@@ -259,6 +270,10 @@ export class ApiGateway implements Node<DiscoveryMessage, GatewayTimer> {
     const call = this.#pending.get(payload.callId);
     if (call === undefined) return;
     this.#pending.delete(payload.callId);
+    if (call.attempt <= (this.#options.retries ?? 0) && this.cached(call.service).length > 0) {
+      this.#forward(call.client, call.requestId, call.service, call.attempt + 1, call.instance);
+      return;
+    }
     this.#respond(call, 504);
   }
 
@@ -292,21 +307,35 @@ export class ApiGateway implements Node<DiscoveryMessage, GatewayTimer> {
   }
 
   #route(client: NodeId, request: ClientRequestMessage): void {
-    const instances = this.cached(request.service);
-    if (instances.length === 0) {
-      this.#respond({ client, requestId: request.requestId, timer: -1 }, 503);
+    if (this.cached(request.service).length === 0) {
+      this.#respond({ client, requestId: request.requestId }, 503);
       return;
     }
+    this.#forward(client, request.requestId, request.service, 1);
+  }
+
+  #forward(
+    client: NodeId,
+    requestId: number,
+    service: string,
+    attempt: number,
+    avoid?: NodeId,
+  ): void {
+    const cached = this.cached(service);
+    // A retry goes to another instance than the one that just timed out, when there is one.
+    const others = cached.filter((id) => id !== avoid);
+    const instances = others.length > 0 ? others : cached;
     const instance = instances[this.#turn++ % instances.length]!;
     const callId = this.#nextCall++;
     const timer = this.#ctx.setTimer(this.#options.callTimeoutMs, { kind: "timeout", callId });
-    this.#pending.set(callId, { client, requestId: request.requestId, timer });
+    this.#pending.set(callId, { client, requestId, service, timer, attempt, instance });
     this.#options.onForward?.(instance);
     this.#ctx.send(instance, { type: "Call", callId });
   }
 
-  #respond(call: PendingCall, status: 200 | 503 | 504): void {
+  #respond(call: { client: NodeId; requestId: number }, status: 200 | 503 | 504): void {
     this.responses[status]++;
+    this.#options.onResponse?.(status);
     this.#ctx.send(call.client, {
       type: "ClientResponse",
       requestId: call.requestId,

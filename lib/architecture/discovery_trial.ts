@@ -103,11 +103,23 @@ export interface DiscoverySystem {
   readonly clients: () => LoadClient[];
 }
 
+/** Options of {@link buildDiscovery}. */
+export interface BuildDiscoveryOptions {
+  /** Keep the trace. Default false. */
+  readonly record?: boolean;
+  /** The line that replays the run. */
+  readonly replay?: string;
+  /** Times the gateway sends a timed-out call again, to the next instance. Default 0. */
+  readonly gatewayRetries?: number;
+  /** Called with each status the gateway answers, and the true time, in ms. */
+  readonly onResponse?: (status: 200 | 503 | 504, atMs: number) => void;
+}
+
 /** Builds the system for one seed. */
 export function buildDiscovery(
   params: DiscoveryParams,
   seed: number,
-  options: { record?: boolean; replay?: string } = {},
+  options: BuildDiscoveryOptions = {},
 ): DiscoverySystem {
   const instances = Array.from({ length: params.instances }, (_, i) => `i${i + 1}`);
   const clients = Array.from({ length: params.clients }, (_, i) => `c${i + 1}`);
@@ -148,7 +160,11 @@ export function buildDiscovery(
       services: [DISCOVERY_SERVICE],
       refreshMs: params.refreshMs,
       callTimeoutMs: params.callTimeoutMs,
+      retries: options.gatewayRetries ?? 0,
       onForward,
+      ...(options.onResponse === undefined
+        ? {}
+        : { onResponse: (status: 200 | 503 | 504) => options.onResponse!(status, simulation.now) }),
     }));
   simulation.addNodes<"send">(clients, (ctx) =>
     new LoadClient(ctx, {

@@ -11,6 +11,8 @@
  * - Service-to-service authentication: HMAC-signed requests, keys per service with
  *   rotation, timestamps and nonces against replay on skewed clocks, authorisation, and an
  *   attacker on the wire; the `auth-attacks` trial.
+ * - Chaos engineering: a game day on the gateway and its instances with the nemesis, a
+ *   steady-state hypothesis and a blast radius; the `game-day` trial.
  * - HMAC-SHA-256, synchronous, for signatures made inside simulated handlers.
  *
  * ```ts
@@ -28,3 +30,4 @@ export * from "./auth.ts";
 export * from "./auth_trial.ts";
 export * from "./tracing.ts";
 export * from "./tracing_experiment.ts";
+export * from "./game_day.ts";

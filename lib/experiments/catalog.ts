@@ -38,6 +38,7 @@ import { serviceDiscovery } from "../architecture/discovery_trial.ts";
 import { cacheStampede } from "../architecture/cache_trial.ts";
 import { traceFanout } from "../architecture/tracing_experiment.ts";
 import { authAttacks } from "../architecture/auth_trial.ts";
+import { gameDay } from "../architecture/game_day.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -78,6 +79,7 @@ export const experiments: readonly AnyExperiment[] = [
   cacheStampede,
   traceFanout,
   authAttacks,
+  gameDay,
 ];
 
 /**
