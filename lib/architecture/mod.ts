@@ -31,3 +31,4 @@ export * from "./auth_trial.ts";
 export * from "./tracing.ts";
 export * from "./tracing_experiment.ts";
 export * from "./game_day.ts";
+export * from "./game_day_figure.ts";
