@@ -25,3 +25,4 @@ export * from "./ch07_pbft.ts";
 export * from "./ch19_coordination.ts";
 export * from "./ch11_crdts.ts";
 export * from "./ch21_architecture.ts";
+export * from "./ch22_chaos.ts";
