@@ -2,6 +2,8 @@
  * Architectures and operations: how a system of services is found, fronted, cached,
  * observed and secured.
  *
+ * - Architectures as topologies: client-server, peer-to-peer and microservices as who
+ *   sends messages to whom.
  * - Service discovery: a registry with heartbeats and TTLs, instances, and an API gateway
  *   that caches the instance list (client-side discovery); the `service-discovery` trial.
  * - Caching: cache-aside with invalidation on write, the stampede of an expiring hot key
@@ -32,3 +34,4 @@ export * from "./tracing.ts";
 export * from "./tracing_experiment.ts";
 export * from "./game_day.ts";
 export * from "./game_day_figure.ts";
+export * from "./topology.ts";
