@@ -30,3 +30,5 @@ export * from "./ch14_sagas.ts";
 export * from "./ch13_atomic_commit.ts";
 export * from "./ch12_isolation.ts";
 export * from "./ch09_consistency.ts";
+export * from "./ch21_architecture.ts";
+export * from "./ch22_chaos.ts";

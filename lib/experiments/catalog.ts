@@ -44,6 +44,11 @@ import { queueDelivery } from "../messaging/queue_trial.ts";
 // Atomic commit: 2PC, 3PC and 2PC over Raft groups.
 import { atomicCommit } from "../transactions/atomic_commit_trial.ts";
 import { isolationAnomalies } from "../transactions/isolation_trial.ts";
+import { serviceDiscovery } from "../architecture/discovery_trial.ts";
+import { cacheStampede } from "../architecture/cache_trial.ts";
+import { traceFanout } from "../architecture/tracing_experiment.ts";
+import { authAttacks } from "../architecture/auth_trial.ts";
+import { gameDay } from "../architecture/game_day.ts";
 
 /** An experiment of any parameters and rows, as the catalog holds it. */
 export type AnyExperiment = Experiment<ParamsSchema, Row>;
@@ -90,6 +95,11 @@ export const experiments: readonly AnyExperiment[] = [
   queueDelivery,
   logOrder,
   cqrsLag,
+  serviceDiscovery,
+  cacheStampede,
+  traceFanout,
+  authAttacks,
+  gameDay,
 ];
 
 /**

@@ -105,3 +105,8 @@ export {
   runIsolation,
 } from "../transactions/isolation_trial.ts";
 export type { IsolationParams, IsolationSystem } from "../transactions/isolation_trial.ts";
+export { serviceDiscovery } from "../architecture/discovery_trial.ts";
+export { cacheStampede } from "../architecture/cache_trial.ts";
+export { traceFanout } from "../architecture/tracing_experiment.ts";
+export { authAttacks } from "../architecture/auth_trial.ts";
+export { gameDay } from "../architecture/game_day.ts";
