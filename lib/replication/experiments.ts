@@ -47,6 +47,8 @@ export const pbs: Experiment<typeof PbsParamsSchema, PbsRow> = defineExperiment(
  *
  * @example
  * ```ts
+ * import { sweep } from "../experiments/sweep.ts";
+ *
  * sweep(failoverLoss, { grid: { replicationLagMs: [0, 10, 50] }, seeds: 20 });
  * ```
  */
