@@ -31,8 +31,10 @@ export interface ThrowBallsOptions {
  *
  * @example
  * ```ts
+ * import { Random } from "../sim/random.ts";
+ *
  * const loads = throwBalls(1_000_000, 2, new Random(1));
- * Math.max(...loads); // 4, almost always
+ * loads.reduce((max, load) => Math.max(max, load), 0); // 4, almost always
  * ```
  */
 export function throwBalls(

@@ -5,7 +5,7 @@
  * loads, and the `balls-into-bins` and `load-balancer` experiments.
  *
  * ```ts
- * import { ballsIntoBins, loadBalancer } from "../lib/balancing/mod.ts";
+ * import { ballsIntoBins, loadBalancer } from "./mod.ts";
  * ```
  *
  * @module

@@ -47,6 +47,8 @@ export interface PolicyOptions {
  *
  * @example
  * ```ts
+ * import { Random } from "../sim/random.ts";
+ *
  * const choose = createPolicy("p2c", 10, { d: 2 });
  * choose([3, 0, 5, 1, 1, 2, 0, 4, 2, 2], new Random(1)); // the shorter of two sampled queues
  * ```

@@ -3,8 +3,8 @@
  * signature scheme, Byzantine replicas as plug-ins, and the trial that runs it under
  * faults.
  *
- * ```ts ignore
- * import { pbftTrial, PbftReplica } from "../lib/bft/mod.ts";
+ * ```ts
+ * import { pbftTrial, PbftReplica } from "./mod.ts";
  * ```
  *
  * @module

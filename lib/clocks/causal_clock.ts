@@ -19,6 +19,8 @@ export type CausalOrder = "before" | "after" | "equal" | "concurrent";
  *
  * @example
  * ```ts
+ * import { LamportClock } from "./lamport_clock.ts";
+ *
  * const clock: CausalClock<number> = new LamportClock();
  * const stamp = clock.send(); // 1: goes on the message
  * ```
@@ -55,8 +57,11 @@ export function compareNumbers(a: number, b: number): CausalOrder {
  *
  * @example
  * ```ts
+ * import { FakeContext } from "../testing/fake_context.ts";
+ *
+ * const ctx = new FakeContext("n1", ["n1", "n2"], { timeMs: 1_250 });
  * const clock = new PhysicalClock(() => ctx.now());
- * clock.send(); // whatever the node's clock reads now
+ * clock.send(); // 1250: whatever the node's clock reads now
  * ```
  */
 export class PhysicalClock implements CausalClock<number> {

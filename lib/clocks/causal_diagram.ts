@@ -80,6 +80,11 @@ const HIGHLIGHT = "#d62728";
  *
  * @example
  * ```ts
+ * import { LamportClock } from "./lamport_clock.ts";
+ * import { randomCausalScript, runCausalScript } from "./causal_trace.ts";
+ *
+ * const script = randomCausalScript(7, { nodes: 4, actions: 40 });
+ * const run = runCausalScript(script, { lamport: () => new LamportClock() });
  * causalPointRows(run.truth, { nodes: run.nodeIds, focus: 4 })
  *   .filter((row) => row.relation === "concurrent");
  * ```
@@ -133,6 +138,10 @@ export function causalPointRows(
  *
  * @example
  * ```ts
+ * import { formatVector, VectorClock } from "./vector_clock.ts";
+ * import { randomCausalScript, runCausalScript } from "./causal_trace.ts";
+ *
+ * const script = randomCausalScript(7, { nodes: 4, actions: 40 });
  * const run = runCausalScript(script, { vector: (ctx) => new VectorClock(ctx.id) });
  * causalDiagram(run.simulation.trace, run.truth, {
  *   labels: run.stamps.vector.map((v) => formatVector(v, run.nodeIds)),

@@ -207,6 +207,9 @@ export interface ClockedRun<F extends Readonly<Record<string, ClockFactory<unkno
  *
  * @example
  * ```ts
+ * import { LamportClock } from "./lamport_clock.ts";
+ * import { VectorClock } from "./vector_clock.ts";
+ *
  * const run = runCausalScript(
  *   { nodes: 2, actions: [{ node: 0, atMs: 0, kind: "send", to: 1 }] },
  *   { lamport: () => new LamportClock(), vector: (ctx) => new VectorClock(ctx.id) },
@@ -309,6 +312,8 @@ export interface RandomCausalScriptOptions {
  *
  * @example
  * ```ts
+ * import { LamportClock } from "./lamport_clock.ts";
+ *
  * const script = randomCausalScript(7, { nodes: 4, actions: 40 });
  * runCausalScript(script, { lamport: () => new LamportClock() });
  * ```

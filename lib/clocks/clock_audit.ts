@@ -58,6 +58,11 @@ export interface ClockAudit<S = unknown> {
  *
  * @example
  * ```ts
+ * import { compareNumbers } from "./causal_clock.ts";
+ * import { randomCausalScript, runCausalScript } from "./causal_trace.ts";
+ * import { LamportClock } from "./lamport_clock.ts";
+ *
+ * const script = randomCausalScript(7, { nodes: 4, actions: 40 });
  * const run = runCausalScript(script, { lamport: () => new LamportClock() });
  * const audit = auditClock(run.truth, run.stamps.lamport, compareNumbers);
  * audit.violations;                                  // 0: a → b implies L(a) < L(b)

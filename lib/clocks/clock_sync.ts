@@ -133,6 +133,9 @@ export type TimeServerOptions = z.output<typeof TimeServerOptionsSchema>;
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNode("server", (ctx) => new TimeServer(ctx, { processingMs: 2 }));
  * ```
  */
@@ -228,6 +231,10 @@ export type SyncClientOptionsInput = z.input<typeof SyncClientOptionsSchema>;
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * sim.addNode("server", (ctx) => new TimeServer(ctx));
  * sim.addNode("n1", (ctx) => new SyncClient(ctx, { server: "server", periodMs: 500 }));
  * sim.runUntil(10_000);
  * sim.node<SyncClient>("n1")!.now(); // close to the server's clock

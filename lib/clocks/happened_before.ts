@@ -218,10 +218,17 @@ export class HappenedBefore {
  *
  * @example
  * ```ts
- * const truth = happenedBefore(sim.trace);
+ * import { runCausalScript } from "./causal_trace.ts";
+ * import { LamportClock } from "./lamport_clock.ts";
+ *
+ * const run = runCausalScript(
+ *   { nodes: 2, actions: [{ node: 0, atMs: 0, kind: "local" }, { node: 0, atMs: 5, kind: "send", to: 1 }] },
+ *   { lamport: () => new LamportClock() },
+ * );
+ * const truth = happenedBefore(run.simulation.trace);
  * const [first, second] = truth.eventsOf("n1");
  * truth.before(first!, second!); // true: same node, in order
- * truth.summary();               // { events, pairs, ordered, concurrent }
+ * truth.summary();               // { events: 3, pairs: 3, ordered: 3, concurrent: 0 }
  * ```
  */
 export function happenedBefore(

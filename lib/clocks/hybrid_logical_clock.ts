@@ -45,8 +45,11 @@ export interface HybridLogicalClockOptions {
  *
  * @example
  * ```ts
+ * import { FakeContext } from "../testing/fake_context.ts";
+ *
+ * const ctx = new FakeContext("n1", ["n1", "n2"], { timeMs: 1_250 });
  * const clock = new HybridLogicalClock(() => ctx.now());
- * const stamp = clock.send(); // { wallMs: ctx.now(), logical: 0 }
+ * const stamp = clock.send(); // { wallMs: 1250, logical: 0 }: the node's clock, no logical steps yet
  * ```
  */
 export class HybridLogicalClock implements CausalClock<HlcTimestamp> {

@@ -114,6 +114,9 @@ interface PendingWrite {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNodes(["r1", "r2", "r3"], (ctx) => new LwwReplica(ctx, { replicas: ["r1", "r2", "r3"] }));
  * ```
  */

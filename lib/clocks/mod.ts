@@ -5,7 +5,7 @@
  * register that shows what skewed timestamps do to data.
  *
  * ```ts
- * import { happenedBefore, LamportClock, VectorClock } from "../lib/clocks/mod.ts";
+ * import { happenedBefore, LamportClock, VectorClock } from "./mod.ts";
  * ```
  *
  * @module

@@ -196,6 +196,7 @@ export function encodeVector(stamp: VectorTimestamp, nodeIds: readonly NodeId[])
  *
  * @example
  * ```ts
+ * const ids = ["n1", "n2", "n3"];
  * decodeVector(encodeVector({ n2: 5 }, ids), ids); // { n2: 5 }
  * ```
  */

@@ -20,6 +20,8 @@ export interface ConfigIssue {
  *
  * @example
  * ```ts
+ * import { SimulationConfigSchema } from "../sim/simulation.ts";
+ *
  * try {
  *   parseConfig(SimulationConfigSchema, { network: { lossProbability: 1.5 } });
  * } catch (error) {
@@ -46,10 +48,16 @@ export class ConfigError extends TypeError {
  *
  * @example
  * ```ts
+ * import { z } from "zod";
+ * import { probability } from "./fields.ts";
+ *
  * const Schema = z.strictObject({ lossProbability: probability().default(0) });
  * parseConfig(Schema, { lossProbability: 0.1 }, "network"); // { lossProbability: 0.1 }
- * parseConfig(Schema, { lossProbability: 2 }, "network");
- * // ConfigError: network.lossProbability: must be between 0 and 1, got 2
+ * try {
+ *   parseConfig(Schema, { lossProbability: 2 }, "network");
+ * } catch (error) {
+ *   console.log(String(error)); // ConfigError: network.lossProbability: must be between 0 and 1, got 2
+ * }
  * ```
  */
 export function parseConfig<S extends z.ZodType>(

@@ -114,10 +114,15 @@ interface CommittedEntry {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ * import { RaftNode } from "./raft_node.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * const servers = ["n1", "n2", "n3"];
  * const invariants = new RaftInvariants();
  * invariants.attach(sim);
  * sim.addNodes(servers, (ctx) => new RaftNode(ctx, { servers, observer: invariants.observe }));
- * sim.runUntil(5_000); // throws SimulationError "Invariant \"election safety\" broken: ..."
+ * sim.runUntil(5_000); // a correct Raft runs clean; a broken property throws a SimulationError naming it
  * ```
  */
 export class RaftInvariants {
@@ -335,7 +340,14 @@ function pairKey(index: number, term: number): number {
  *
  * @example
  * ```ts
- * raftStateProblems(servers.map((id) => sim.node<RaftNode>(id)).filter((n) => n !== undefined));
+ * import { Simulation } from "../sim/mod.ts";
+ * import { RaftNode } from "./raft_node.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * const servers = ["n1", "n2", "n3"];
+ * sim.addNodes(servers, (ctx) => new RaftNode(ctx, { servers }));
+ * sim.runUntil(2_000);
+ * raftStateProblems(servers.map((id) => sim.node<RaftNode>(id)).filter((n) => n !== undefined)); // []
  * ```
  */
 export function raftStateProblems(nodes: readonly RaftServerView<unknown>[]): string[] {

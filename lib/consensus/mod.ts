@@ -9,7 +9,7 @@
  * with a stable leader serving the same state machines and clients as Raft.
  *
  * ```ts
- * import { RaftCluster, raftFaultSweep, roleTimeline } from "../lib/consensus/mod.ts";
+ * import { RaftCluster, raftFaultSweep, roleTimeline } from "./mod.ts";
  * const cluster = new RaftCluster({ seed: 1, servers: 5, clients: 2 });
  * cluster.runUntilLeader();
  * roleTimeline(cluster.simulation.trace);

@@ -222,6 +222,10 @@ interface Proposal<C> {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ * import { RaftClient } from "./raft_client.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const servers = ["n1", "n2", "n3"];
  * sim.addNodes(servers, (ctx) => new MultiPaxosNode(ctx, { servers }));
  * sim.addNode("c1", (ctx) => new RaftClient(ctx, { servers, workload: { operations: 5 } }));

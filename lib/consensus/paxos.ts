@@ -288,6 +288,9 @@ const LEARNED_KEY = "paxos.learned";
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const nodes = ["n1", "n2", "n3"];
  * sim.addNodes(nodes, (ctx) => new PaxosNode(ctx, {
  *   acceptors: nodes,

@@ -60,6 +60,9 @@ interface ChosenValue {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const safety = new PaxosSafety({ acceptors: 3 });
  * safety.attach(sim);
  * // nodes call safety.accepted(...) and safety.learned(...) through their observer

@@ -108,6 +108,10 @@ const NEXT: RaftClientTimer = Object.freeze({ type: "next" });
  *
  * @example
  * ```ts
+ * import { HistoryRecorder } from "../history/mod.ts";
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const recorder = new HistoryRecorder({ now: () => sim.now });
  * sim.addNode("c1", (ctx) => new RaftClient(ctx, {
  *   servers: ["n1", "n2", "n3"], recorder, workload: { operations: 20, keys: ["x", "y"] },

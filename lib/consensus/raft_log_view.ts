@@ -37,7 +37,12 @@ export interface RaftLogRow {
  *
  * @example
  * ```ts
- * logRows(cluster.liveServers()).filter((row) => !row.committed);
+ * import { RaftCluster } from "./raft_cluster.ts";
+ *
+ * const cluster = new RaftCluster({ seed: 1, servers: 3, clients: 1 });
+ * cluster.runUntilLeader();
+ * cluster.submit("c1", { f: "write", key: "x", value: 1 });
+ * logRows(cluster.liveServers()).filter((row) => !row.committed); // the new leader's no-op: the write is still in flight
  * ```
  */
 export function logRows(servers: readonly RaftNode[]): RaftLogRow[] {
@@ -65,6 +70,12 @@ export function logRows(servers: readonly RaftNode[]): RaftLogRow[] {
  *
  * @example
  * ```ts
+ * import { RaftCluster } from "./raft_cluster.ts";
+ *
+ * const cluster = new RaftCluster({ seed: 1, servers: 3, clients: 1 });
+ * cluster.runUntilLeader();
+ * cluster.submit("c1", { f: "write", key: "x", value: 1 });
+ * cluster.runUntilCompleted("c1");
  * logGrid(clusterLogRows(cluster), { nodes: cluster.servers });
  * ```
  */
@@ -110,7 +121,13 @@ export interface LogGridOptions {
  *
  * @example
  * ```ts
- * logGrid(logRows(cluster.liveServers()), { title: "After the partition heals" });
+ * import { RaftCluster } from "./raft_cluster.ts";
+ *
+ * const cluster = new RaftCluster({ seed: 1, servers: 3, clients: 1 });
+ * cluster.runUntilLeader();
+ * cluster.submit("c1", { f: "write", key: "x", value: 1 });
+ * cluster.runUntilCompleted("c1");
+ * logGrid(logRows(cluster.liveServers()), { title: "After the write commits" });
  * ```
  */
 export function logGrid(rows: readonly RaftLogRow[], options: LogGridOptions = {}): Figure {
@@ -197,6 +214,8 @@ const STEP_FONT_PX = 12;
  *
  * @example
  * ```ts
+ * import { figure8Scenario } from "./raft_scenarios.ts";
+ *
  * const run = figure8Scenario({ commitRule: "unsafe" });
  * logSteps(run.steps, { nodes: ["S1", "S2", "S3", "S4", "S5"] });
  * ```

@@ -87,6 +87,9 @@ export interface FollowerProgress {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ * import type { RaftMessage } from "./raft_messages.ts";
+ *
  * const servers = ["n1", "n2", "n3"];
  * const sim = new Simulation<RaftMessage>({ seed: 1 });
  * sim.addNodes(servers, (ctx) => new RaftNode(ctx, { servers }));

@@ -352,6 +352,10 @@ const PARSED = new WeakSet<object>();
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ * import { RaftNode } from "./raft_node.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const options = parseRaftOptions({ servers: ["n1", "n2", "n3"], preVote: true });
  * sim.addNodes(options.servers, (ctx) => new RaftNode(ctx, options));
  * ```

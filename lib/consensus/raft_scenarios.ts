@@ -64,6 +64,8 @@ export interface ElectionScenarioOptions {
  *
  * @example
  * ```ts
+ * import { spaceTimeDiagram } from "../viz/space_time.ts";
+ *
  * const { cluster, leader } = electionScenario();
  * spaceTimeDiagram(cluster.simulation.trace, { types: ["RequestVote", "RequestVoteReply", "AppendEntries"] });
  * ```
@@ -80,6 +82,8 @@ export function electionScenario(options: ElectionScenarioOptions = {}): Electio
  *
  * @example
  * ```ts
+ * import { roleTimeline } from "./raft_timeline.ts";
+ *
  * const { cluster, splitTerms } = splitVoteScenario();
  * roleTimeline(cluster.simulation.trace); // candidates in term 1, a leader in a later term
  * ```
@@ -165,6 +169,8 @@ export interface ReelectionScenario {
  *
  * @example
  * ```ts
+ * import { roleTimeline } from "./raft_timeline.ts";
+ *
  * const run = reelectionScenario();
  * roleTimeline(run.cluster.simulation.trace);
  * ```
@@ -256,9 +262,11 @@ const FIG8_SERVERS = ["S1", "S2", "S3", "S4", "S5"];
  *
  * @example
  * ```ts
+ * import { logGrid } from "./raft_log_view.ts";
+ *
  * const unsafe = figure8Scenario({ commitRule: "unsafe" });
  * unsafe.violation?.message; // Invariant "leader completeness" broken: S5 became leader of term 5 ...
- * logGrid(unsafe.steps[2].logs, { nodes: ["S1", "S2", "S3", "S4", "S5"] });
+ * logGrid(unsafe.steps[2]!.logs, { nodes: ["S1", "S2", "S3", "S4", "S5"] });
  * ```
  */
 export function figure8Scenario(options: Figure8Options = {}): Figure8Scenario {
@@ -500,6 +508,8 @@ export interface StaleReadScenario {
  *
  * @example
  * ```ts
+ * import { historyBars } from "../check/history_bars.ts";
+ *
  * const run = staleReadScenario({ reads: "local" });
  * run.linearizability.valid; // false
  * historyBars(run.history, { evidence: run.linearizability.evidence });

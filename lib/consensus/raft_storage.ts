@@ -39,6 +39,13 @@ export interface RaftDurableState<C = KvOperation> {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ * import { RaftNode } from "./raft_node.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * const servers = ["n1", "n2", "n3"];
+ * sim.addNodes(servers, (ctx) => new RaftNode(ctx, { servers }));
+ * // Servers read their storage when the run starts, so n2 starts in term 1 with one entry.
  * writeRaftState(sim.storage("n2"), { currentTerm: 1, log: [{ term: 1, command: { kind: "noop" } }] });
  * ```
  */

@@ -47,6 +47,10 @@ const ROLE_NOTE = /^became (follower|pre-candidate|candidate|leader)$/;
  *
  * @example
  * ```ts
+ * import { RaftCluster } from "./raft_cluster.ts";
+ *
+ * const cluster = new RaftCluster({ seed: 1, servers: 3 });
+ * cluster.runUntilLeader();
  * const rows = roleTimelineRows(cluster.simulation.trace);
  * rows.filter((row) => row.role === "leader").map((row) => `${row.node} t${row.term}`);
  * ```
@@ -133,7 +137,11 @@ export const ROLE_COLORS: Readonly<Record<RaftRole | "crashed", string>> = {
  *
  * @example
  * ```ts
- * roleTimeline(cluster.simulation.trace, { title: "Elections under partitions" });
+ * import { RaftCluster } from "./raft_cluster.ts";
+ *
+ * const cluster = new RaftCluster({ seed: 1, servers: 3 });
+ * cluster.runUntilLeader();
+ * roleTimeline(cluster.simulation.trace, { title: "The first election" });
  * ```
  */
 export function roleTimeline(

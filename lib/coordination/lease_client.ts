@@ -61,8 +61,20 @@ const LOCK = "L";
  *
  * @example
  * ```ts
- * // simulation.addNode("c1", (ctx) => new LeaseClient(ctx, { servers, storage: "s",
- * //   leaseMs: 100, workMs: 10, thinkMs: 20, now: () => simulation.now }));
+ * import { RaftNode } from "../consensus/raft_node.ts";
+ * import { Simulation } from "../sim/mod.ts";
+ * import { fenceByToken, FencedStorage } from "./fenced_storage.ts";
+ * import { LeaseLockService } from "./lease_lock_service.ts";
+ *
+ * const simulation = new Simulation({ seed: 1 });
+ * const servers = ["l1", "l2", "l3"];
+ * simulation.addNodes(servers, (ctx) =>
+ *   new RaftNode<LeaseLockService>(ctx, { servers, stateMachine: () => new LeaseLockService() }));
+ * simulation.addNode("s", (ctx) => new FencedStorage(ctx, { rule: fenceByToken, now: () => simulation.now }));
+ * simulation.addNode("c1", (ctx) => new LeaseClient(ctx, { servers, storage: "s",
+ *   leaseMs: 100, workMs: 10, thinkMs: 20, now: () => simulation.now }));
+ * simulation.runUntil(2_000);
+ * simulation.node<LeaseClient>("c1")?.holdings.length; // the leases c1 was granted
  * ```
  */
 export class LeaseClient implements Node<LeaseLockMessage, LeaseClientTimer> {

@@ -11,7 +11,7 @@
  *   the `snapshot` experiment.
  *
  * ```ts
- * import { leaseLock, LeaseLockService } from "../lib/coordination/mod.ts";
+ * import { leaseLock, LeaseLockService } from "./mod.ts";
  * ```
  *
  * @module

@@ -115,9 +115,13 @@ export interface NodeSnapshot {
  *
  * @example
  * ```ts
- * // simulation.addNodes(["b1", "b2", "b3"], (ctx) => new BankNode(ctx, { initialBalance: 100,
- * //   algorithm: "chandy-lamport", initiator: ctx.id === "b1", snapshotAtMs: 100, spreadMs: 20,
- * //   meanTransferGapMs: 10, transfersUntilMs: 400 }));
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const simulation = new Simulation({ seed: 1 });
+ * simulation.addNodes(["b1", "b2", "b3"], (ctx) => new BankNode(ctx, { initialBalance: 100,
+ *   algorithm: "chandy-lamport", initiator: ctx.id === "b1", snapshotAtMs: 100, spreadMs: 20,
+ *   meanTransferGapMs: 10, transfersUntilMs: 400 }));
+ * simulation.runUntil(1_000);
  * ```
  */
 export class BankNode implements Node<BankMessage, BankTimer> {

@@ -87,10 +87,13 @@ export class Claim {
  *
  * @example
  * ```ts
+ * import { quantile, summarize } from "../viz/stats.ts";
+ *
+ * const latencies = [...Array(98).fill(5), 200, 400];
  * const p99 = quantile(latencies, 0.99), mean = summarize(latencies).mean;
  * claim("The p99 is far above the mean", p99 > 3 * mean, { p99Ms: p99, meanMs: mean });
  * // ✓ The p99 is far above the mean
- * //     p99Ms = 54.07, meanMs = 9.96
+ * //     p99Ms = 202, meanMs = 10.9
  * ```
  */
 export function claim(text: string, condition: ClaimCondition, evidence?: ClaimEvidence): Claim {
@@ -123,6 +126,7 @@ export function claim(text: string, condition: ClaimCondition, evidence?: ClaimE
  *
  * @example
  * ```ts
+ * const total = 200, okCount = 200, wrongCount = 0;
  * claims(
  *   claim("Every request succeeds without faults", okCount === total),
  *   claim("A crash produces no wrong answer", wrongCount === 0),

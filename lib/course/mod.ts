@@ -3,7 +3,7 @@
  * with k", or a {@link ClaimError} that stops the notebook) and small tables of rows.
  *
  * ```ts
- * import { claim, table } from "../lib/course/mod.ts";
+ * import { claim, table } from "./mod.ts";
  * ```
  *
  * @module

@@ -122,6 +122,7 @@ export class Table {
  *
  * @example
  * ```ts
+ * const rows = [{ k: 1, p99Ms: 40.2, meanMs: 9.8 }, { k: 2, p99Ms: 12.5, meanMs: 7.1 }];
  * table(rows, { columns: ["k", "p99Ms"], labels: { p99Ms: "p99 (ms)" } });
  * ```
  */
@@ -152,8 +153,14 @@ export interface TallyOptions<T> {
  *
  * @example
  * ```ts
+ * const rows = [
+ *   { fault: "none", outcome: "ok" },
+ *   { fault: "none", outcome: "ok" },
+ *   { fault: "crash", outcome: "ok" },
+ *   { fault: "crash", outcome: "timeout" },
+ * ];
  * tally(rows, { by: "fault", of: "outcome" });
- * // [{ fault: "none", ok: 200, timeout: 0, ..., total: 200 }, { fault: "crash", ... }]
+ * // [{ fault: "none", ok: 2, timeout: 0, total: 2 }, { fault: "crash", ok: 1, timeout: 1, total: 2 }]
  * ```
  */
 export function tally<T extends Readonly<Record<string, unknown>>>(

@@ -336,7 +336,7 @@ export function simulateCrdtConvergence(
  * @example
  * ```ts
  * const [row] = crdtConvergence.run({ crdt: "or-set", gossip: "full" }, 1);
- * row.converged; // true
+ * row?.converged; // true
  * ```
  */
 export const crdtConvergence: Experiment<typeof CrdtConvergenceParamsSchema, CrdtConvergenceRow> =

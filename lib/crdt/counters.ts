@@ -34,6 +34,8 @@ function total(state: GCounterState): number {
  *
  * @example
  * ```ts
+ * import { update } from "./crdt.ts";
+ *
  * const a = update(gCounter, gCounter.initial(), "a", 2);
  * const b = update(gCounter, gCounter.initial(), "b", 3);
  * gCounter.value(gCounter.merge(a, b)); // 5
@@ -97,6 +99,8 @@ export function makePnCounter(
  *
  * @example
  * ```ts
+ * import { update } from "./crdt.ts";
+ *
  * let s = update(pnCounter, pnCounter.initial(), "a", 5);
  * s = update(pnCounter, s, "b", -2);
  * pnCounter.value(s); // 3

@@ -49,6 +49,8 @@ export type AnyCrdt = Crdt<any, any, any>;
  *
  * @example
  * ```ts
+ * import { gCounter } from "./counters.ts";
+ *
  * let s = gCounter.initial();
  * s = update(gCounter, s, "a", 2);
  * gCounter.value(s); // 2

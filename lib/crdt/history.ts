@@ -33,6 +33,8 @@ export const historyReplica = (index: number): string => `r${index}`;
  *
  * @example
  * ```ts
+ * import { gCounter } from "./counters.ts";
+ *
  * runHistory(gCounter, 2, [{ kind: "update", replica: 0, op: 1 }, { kind: "merge", replica: 1, from: 0 }]);
  * ```
  */
@@ -118,8 +120,18 @@ export interface OrSetViolation {
  *
  * @example
  * ```ts
+ * import { makeOrSet, orSet, type SetOp } from "./sets.ts";
+ *
+ * // Replica 0 adds x and removes it; replica 1 adds x concurrently, then merges.
+ * const steps: HistoryStep<SetOp>[] = [
+ *   { kind: "update", replica: 0, op: { kind: "add", element: "x" } },
+ *   { kind: "update", replica: 0, op: { kind: "remove", element: "x" } },
+ *   { kind: "update", replica: 1, op: { kind: "add", element: "x" } },
+ *   { kind: "merge", replica: 1, from: 0 },
+ * ];
  * checkOrSetHistory(orSet, 2, steps); // undefined
- * checkOrSetHistory(makeOrSet({ removeBy: "element" }), 2, steps); // a violation, for some steps
+ * checkOrSetHistory(makeOrSet({ removeBy: "element" }), 2, steps);
+ * // { step: 3, replica: 1, expected: ["x"], actual: [] }: the remove took b's unseen add
  * ```
  */
 export function checkOrSetHistory(

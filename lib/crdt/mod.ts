@@ -6,7 +6,7 @@
  * across a partition.
  *
  * ```ts
- * import { orSet, update } from "../lib/crdt/mod.ts";
+ * import { orSet, update } from "./mod.ts";
  * ```
  *
  * @module

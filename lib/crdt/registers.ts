@@ -31,6 +31,8 @@ export type LwwRegisterState = {
  *
  * @example
  * ```ts
+ * import { update } from "./crdt.ts";
+ *
  * const a = update(lwwRegister, null, "a", { value: "x", timeMs: 10 });
  * const b = update(lwwRegister, null, "b", { value: "y", timeMs: 5 });
  * lwwRegister.value(lwwRegister.merge(a, b)); // "x": y is gone
@@ -98,6 +100,8 @@ function antichain(siblings: readonly Sibling[]): Sibling[] {
  *
  * @example
  * ```ts
+ * import { update } from "./crdt.ts";
+ *
  * const a = update(mvRegister, [], "a", { value: "x", timeMs: 0 });
  * const b = update(mvRegister, [], "b", { value: "y", timeMs: 0 });
  * mvRegister.value(mvRegister.merge(a, b)); // ["x", "y"]: siblings, both kept

@@ -90,6 +90,8 @@ export function visibleIds(state: RgaState): string[] {
  *
  * @example
  * ```ts
+ * import { update } from "./crdt.ts";
+ *
  * let s = rga.initial();
  * s = update(rga, s, "a", { kind: "insert", index: 0, char: "h" });
  * s = update(rga, s, "a", { kind: "insert", index: 1, char: "i" });

@@ -175,6 +175,8 @@ export function makeOrSet(options: OrSetOptions = {}): Crdt<OrSetState, SetOp, r
  *
  * @example
  * ```ts
+ * import { update } from "./crdt.ts";
+ *
  * const base = update(orSet, orSet.initial(), "a", { kind: "add", element: "x" });
  * const removed = update(orSet, base, "a", { kind: "remove", element: "x" });
  * const readded = update(orSet, base, "b", { kind: "add", element: "x" }); // concurrent

@@ -50,6 +50,8 @@ export const MAX_SEQUENTIAL_OPERATIONS = 24;
  *
  * @example
  * ```ts
+ * import { operationLabel } from "../check/linearizability.ts";
+ *
  * findSequentialOrder([
  *   { process: 0, type: "invoke", f: "write", value: 1 },
  *   { process: 0, type: "ok", f: "write", value: 1 },

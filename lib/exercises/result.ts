@@ -205,7 +205,9 @@ export function tryCases<C>(table: CaseTable<C>): CaseTableOutcome {
  *
  * @example
  * ```ts
- * assertPassed(checkChooseTimeout(myChooseTimeout)); // stops the cell if it fails
+ * import { checkChooseTimeout, referenceChooseTimeout } from "./ch01.ts";
+ *
+ * assertPassed(checkChooseTimeout(referenceChooseTimeout)); // stops the cell if it fails
  * ```
  */
 export function assertPassed(result: ExerciseResult): ExerciseResult {

@@ -56,6 +56,9 @@ const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
  *
  * @example
  * ```ts
+ * import { z } from "zod";
+ * import { Random } from "../sim/random.ts";
+ *
  * const coin = defineExperiment({
  *   name: "coin",
  *   title: "Fraction of heads in n flips",

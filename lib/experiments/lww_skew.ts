@@ -156,7 +156,7 @@ export function simulateLwwSkew(
  * @example
  * ```ts
  * const [row] = lwwSkew.run({ maxSkewMs: 100 }, 1);
- * row.lostFraction; // a good share of the writes
+ * row?.lostFraction; // a good share of the writes
  * ```
  */
 export const lwwSkew: Experiment<typeof LwwSkewParamsSchema, LwwSkewRow> = defineExperiment({

@@ -36,7 +36,9 @@ export interface ParallelSweepOptions<S extends ParamsSchema = ParamsSchema>
  *
  * @example
  * ```ts
- * const rows = await sweepParallel(pingRtt, { grid: { nodes: [3, 5] }, seeds: 200 });
+ * import { pingRtt } from "./ping_rtt.ts";
+ *
+ * const rows = await sweepParallel(pingRtt, { grid: { nodes: [3, 5] }, seeds: 50 });
  * ```
  */
 export async function sweepParallel<S extends ParamsSchema, R extends Row>(

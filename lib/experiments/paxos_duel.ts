@@ -56,6 +56,8 @@ export type PaxosDuelRow = {
  *
  * @example
  * ```ts
+ * import { sweep } from "./sweep.ts";
+ *
  * const rows = sweep(paxosDuel, { grid: { retryJitterMs: [0, 2, 5, 10, 20] }, seeds: 50 });
  * ```
  */

@@ -17,6 +17,9 @@ import { trialExperiment } from "./trial_experiment.ts";
  *
  * @example
  * ```ts
+ * import { sweepLines } from "../viz/charts.ts";
+ * import { sweep } from "./sweep.ts";
+ *
  * const rows = sweep(pbft, { grid: { n: [4, 7, 10], byzantine: [0] }, seeds: 5 });
  * sweepLines(rows, { x: "n", y: "messagesPerRequest" });
  * ```

@@ -34,6 +34,9 @@ export interface ProgressState {
  *
  * @example
  * ```ts
+ * import { pingRtt } from "./ping_rtt.ts";
+ * import { sweep } from "./sweep.ts";
+ *
  * const seen: ProgressState[] = [];
  * sweep(pingRtt, { seeds: 50, progress: { update: (state) => seen.push(state) } });
  * seen.at(-1)?.status; // "done"
@@ -72,8 +75,12 @@ export interface TerminalProgressOptions extends ProgressDisplayOptions {
  *
  * @example
  * ```ts
- * sweep(pingRtt, { seeds: 200, progress: terminalProgress({ clock: wallClockMs }) });
- * // stderr: done: 200 trials in 0.41 s (ping-rtt, 200 seeds → 6000 rows)
+ * import { pingRtt } from "./ping_rtt.ts";
+ * import { sweep } from "./sweep.ts";
+ *
+ * sweep(pingRtt, { seeds: 200, progress: terminalProgress() });
+ * // stderr, last line: done: 200 trials (ping-rtt, 200 seeds → 12000 rows)
+ * // (with `clock`, a wall clock in ms, the line also says how long the sweep took)
  * ```
  */
 export function terminalProgress(options: TerminalProgressOptions = {}): ProgressSink {
@@ -125,10 +132,14 @@ let displayCount = 0;
 /**
  * An updating output in a Jupyter notebook (Deno's kernel): one `display_data` message
  * with a display id, then `update_display_data` messages that redraw it, ending in the
- * "done" line that the saved notebook keeps.
+ * "done" line that the saved notebook keeps. Outside the kernel it throws, so this
+ * example is a notebook cell and is not run as a doc test.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * import { pingRtt } from "./ping_rtt.ts";
+ * import { sweep } from "./sweep.ts";
+ *
  * sweep(pingRtt, { seeds: 100, progress: jupyterProgress() });
  * ```
  */

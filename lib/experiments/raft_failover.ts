@@ -351,7 +351,10 @@ export function simulateRaftFailover(
  *
  * @example
  * ```ts
- * const rows = sweep(raftFailover, { grid: { electionTimeoutMaxMs: [150, 155, 300] }, seeds: 1000 });
+ * import { cdf } from "../viz/charts.ts";
+ * import { sweep } from "./sweep.ts";
+ *
+ * const rows = sweep(raftFailover, { grid: { electionTimeoutMaxMs: [150, 155, 300] }, seeds: 200 });
  * cdf(rows.filter((r) => r.converged), { x: "downtimeMs", stroke: "range" });
  * ```
  */
@@ -389,6 +392,8 @@ export interface Figure16Options {
  *
  * @example
  * ```ts
+ * import { cdf } from "../viz/charts.ts";
+ *
  * const rows = figure16Rows("top");
  * cdf(rows.filter((r) => r.converged), { x: "downtimeMs", stroke: "range" });
  * ```
@@ -437,6 +442,8 @@ export type FailoverSummaryRow = {
  *
  * @example
  * ```ts
+ * import { table } from "../course/table.ts";
+ *
  * table(summarizeFailover(figure16Rows("bottom")));
  * ```
  */

@@ -18,6 +18,9 @@ import { trialExperiment } from "./trial_experiment.ts";
  *
  * @example
  * ```ts
+ * import { sweepLines } from "../viz/charts.ts";
+ * import { sweep } from "./sweep.ts";
+ *
  * const rows = sweep(raftKv, { grid: { faultsPerSecond: [0, 2, 5, 10] }, seeds: 20 });
  * sweepLines(rows, { x: "faultsPerSecond", y: "throughputOpsPerSec" });
  * ```

@@ -170,6 +170,8 @@ export function raftVsPaxosRun(
  *
  * @example
  * ```ts
+ * import { sweep } from "./sweep.ts";
+ *
  * const rows = sweep(raftVsPaxos, { seeds: 20 });
  * ```
  */

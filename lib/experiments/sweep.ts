@@ -179,6 +179,7 @@ export function seedList(seeds: number | readonly number[] = 1, first = 1): numb
  *
  * @example
  * ```ts
+ * const seed = 1;
  * const workloadSeed = deriveSeed(seed, "workload");
  * const faultSeed = deriveSeed(seed, "faults");
  * ```
@@ -196,6 +197,8 @@ export function deriveSeed(seed: number, label: string): number {
  *
  * @example
  * ```ts
+ * import { pingRtt } from "./ping_rtt.ts";
+ *
  * const plan = planSweep(pingRtt, { grid: { nodes: [3, 5] }, seeds: 10 });
  * plan.trials; // 20
  * ```
@@ -299,8 +302,12 @@ export function planSweep<S extends ParamsSchema>(
  *
  * @example
  * ```ts
+ * import * as Plot from "@observablehq/plot";
+ * import { plot } from "../viz/figure.ts";
+ * import { pingRtt } from "./ping_rtt.ts";
+ *
  * const rows = sweep(pingRtt, { grid: { lossProbability: [0, 0.1] }, seeds: 5 });
- * Plot.plot({ marks: [Plot.boxX(rows, { x: "rttMs", y: "lossProbability" })] });
+ * plot({ marks: [Plot.boxX(rows, { x: "rttMs", y: "lossProbability" })] });
  * ```
  */
 export function sweep<S extends ParamsSchema, R extends Row>(
@@ -348,6 +355,8 @@ export function runSweepPlan<S extends ParamsSchema, R extends Row>(
  *
  * @example
  * ```ts
+ * import { pingRtt } from "./ping_rtt.ts";
+ *
  * const rows = await sweepAsync(pingRtt, { grid: { nodes: [3, 5, 9] }, seeds: 50 });
  * ```
  */

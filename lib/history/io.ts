@@ -57,7 +57,7 @@ export function historyToJson(history: History): string {
  *
  * @example
  * ```ts
- * const history = await loadHistory("data/histories/stale_read.json");
+ * const history = await loadHistory("data/histories/register_stale_reads.json"); // relative to the working directory
  * ```
  */
 export async function loadHistory(path: string | URL): Promise<History> {
@@ -76,7 +76,10 @@ export async function loadHistory(path: string | URL): Promise<History> {
  *
  * @example
  * ```ts
- * await saveHistory("/tmp/run.json", recorder.history);
+ * import { runRegisterWorkload } from "./register_workload.ts";
+ *
+ * const { history } = runRegisterWorkload({ seed: 1 });
+ * await saveHistory(await Deno.makeTempFile({ suffix: ".json" }), history);
  * ```
  */
 export async function saveHistory(path: string | URL, history: History): Promise<void> {

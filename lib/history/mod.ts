@@ -5,7 +5,7 @@
  * switch.
  *
  * ```ts
- * import { loadHistory, runRegisterWorkload } from "../lib/history/mod.ts";
+ * import { loadHistory, runRegisterWorkload } from "./mod.ts";
  * const { history } = runRegisterWorkload({ seed: 1, staleReads: true });
  * ```
  *

@@ -270,11 +270,15 @@ type MutablePair = { -readonly [K in keyof PairedOperation]: PairedOperation[K] 
  *
  * @example
  * ```ts
- * parseHistory([
- *   { process: 0, type: "invoke", f: "write", value: 1 },
- *   { process: 0, type: "invoke", f: "read", value: null },
- * ]);
- * // HistoryError: Cannot read history: operation 1: invoke on process 0 while its invoke at 0 is still open
+ * try {
+ *   parseHistory([
+ *     { process: 0, type: "invoke", f: "write", value: 1 },
+ *     { process: 0, type: "invoke", f: "read", value: null },
+ *   ]);
+ * } catch (error) {
+ *   console.log(String(error));
+ *   // HistoryError: Cannot read history: operation 1: invoke on process 0 while its invoke at 0 is still open
+ * }
  * ```
  */
 export function parseHistory(input: unknown): History {
@@ -302,6 +306,7 @@ export function parseHistory(input: unknown): History {
  *
  * @example
  * ```ts
+ * const json: unknown = JSON.parse('[{ "process": 0, "type": "ok", "f": "read", "value": 1 }]');
  * const result = safeParseHistory(json);
  * if (!result.success) console.log(result.error.index, result.error.reason);
  * ```

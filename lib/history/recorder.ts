@@ -38,8 +38,12 @@ interface OpenCall {
  *
  * @example
  * ```ts
+ * import { checkLinearizable } from "../check/linearizability.ts";
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const recorder = new HistoryRecorder({ now: () => sim.now });
- * // inside a client node:
+ * // what a client node calls as each operation starts and ends:
  * recorder.invoke("c1", "write", 3);
  * recorder.ok("c1");
  * recorder.invoke("c1", "read", null);

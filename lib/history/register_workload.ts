@@ -57,6 +57,9 @@ export interface RegisterReplicaOptions {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNode("primary", (ctx) => new RegisterReplica(ctx, { backups: ["b1", "b2"] }));
  * sim.addNode("b1", (ctx) => new RegisterReplica(ctx, { backups: [] }));
  * ```
@@ -154,6 +157,10 @@ export type RegisterClientTimer = { readonly kind: "next" } | {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ * import { HistoryRecorder } from "./recorder.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const recorder = new HistoryRecorder({ now: () => sim.now });
  * sim.addNode("c1", (ctx) => new RegisterClient(ctx, {
  *   recorder, primary: "primary", readFrom: ["primary"], operations: 10,
@@ -309,6 +316,8 @@ export interface RegisterWorkloadRun {
  *
  * @example
  * ```ts
+ * import { checkLinearizable } from "../check/linearizability.ts";
+ *
  * const { history } = runRegisterWorkload({ seed: 3, staleReads: true });
  * checkLinearizable(history).valid; // false for most seeds: a backup served an old value
  * ```

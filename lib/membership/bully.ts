@@ -60,6 +60,9 @@ export interface BullyOptions {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const processes = ["p1", "p2", "p3"];
  * sim.addNodes(processes, (ctx) => new BullyNode(ctx, { processes, heartbeatMs: 20,
  *   timeoutMs: 60, answerMs: 25, coordinatorWaitMs: 60, waitForHigher: true }));

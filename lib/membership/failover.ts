@@ -70,6 +70,9 @@ export type RoleObserver = (server: NodeId, role: "primary" | "standby", epoch: 
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNode("s1", (ctx) => new FailoverServer(ctx, { peer: "s2", storage: "db", clients: ["c1"],
  *   primary: true, heartbeatMs: 50, timeoutMs: 200, warmUpMs: 0 }));
  * ```

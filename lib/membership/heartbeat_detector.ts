@@ -43,6 +43,9 @@ export type HeartbeatSenderOptionsInput = z.input<typeof HeartbeatSenderOptionsS
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNode("n1", (ctx) => new HeartbeatSender(ctx, { monitors: ["monitor"], intervalMs: 10 }));
  * ```
  */
@@ -137,6 +140,9 @@ const EPSILON_MS = 1e-6;
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const log = new SuspicionLog(sim);
  * sim.addNode("monitor", (ctx) =>
  *   new HeartbeatMonitor(ctx, { monitored: ["n1"], timeoutMs: 50, observer: log.observe }));
@@ -237,6 +243,10 @@ export interface SuspicionRecord extends SuspicionChange {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * sim.addNode("n1", (ctx) => new HeartbeatSender(ctx, { monitors: ["monitor"], intervalMs: 10 }));
  * const log = new SuspicionLog(sim);
  * sim.addNode("monitor", (ctx) =>
  *   new HeartbeatMonitor(ctx, { monitored: ["n1"], timeoutMs: 50, observer: log.observe }));

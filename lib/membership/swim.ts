@@ -129,6 +129,9 @@ interface Forward {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNodes(["m0", "m1", "m2", "m3"], (ctx) => new SwimNode(ctx, { k: 2 }));
  * sim.runUntil(10_000);
  * sim.node<SwimNode>("m0")?.statusOf("m1"); // "alive"

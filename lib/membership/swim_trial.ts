@@ -68,6 +68,8 @@ const PERIOD_MS = 1_000;
  *
  * @example
  * ```ts
+ * import { faultSweep } from "../testing/mod.ts";
+ *
  * faultSweep(swimTrial, { seeds: 1000 }).failures; // [] with crashes only and no loss
  * ```
  */

@@ -54,6 +54,8 @@ export function shareStats(loads: ArrayLike<number>): ShareStats {
  *
  * @example
  * ```ts
+ * import { createPartitioner } from "./schemes.ts";
+ *
  * assignKeys(createPartitioner("jump", 10), 1000); // Int32Array of 1000 node numbers
  * ```
  */

@@ -6,7 +6,7 @@
  * experiment. Every hash is seeded and deterministic.
  *
  * ```ts
- * import { createPartitioner, ringBalance } from "../lib/partitioning/mod.ts";
+ * import { createPartitioner, ringBalance } from "./mod.ts";
  * ```
  *
  * @module

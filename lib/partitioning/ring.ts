@@ -46,6 +46,8 @@ export function tokenPosition(node: number, vnode: number, seed: number): number
  *
  * @example
  * ```ts
+ * import { hash32 } from "./hash.ts";
+ *
  * const ring = new HashRing(100, { vnodes: 100, seed: 1 });
  * ring.owner(hash32(42, 1)); // the node of key 42, in [0, 100)
  * ```

@@ -86,6 +86,8 @@ export function createPartitioner(
  *
  * @example
  * ```ts
+ * import { HashRing } from "./ring.ts";
+ *
  * ringPartitioner(new HashRing(10, { vnodes: 50, seed: 3 })).owner(42); // a node in [0, 10)
  * ```
  */
@@ -118,6 +120,8 @@ export function rendezvousScore(keyHash: number, salt: number): number {
  *
  * @example
  * ```ts
+ * import { hash32 } from "./hash.ts";
+ *
  * rendezvousOwner(hash32(42, 1), rendezvousSalts(10, 1)); // a node in [0, 10)
  * ```
  */

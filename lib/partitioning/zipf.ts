@@ -40,6 +40,8 @@ export function zipfProbabilities(keys: number, skew: number): Float64Array {
  *
  * @example
  * ```ts
+ * import { Random } from "../sim/random.ts";
+ *
  * const zipf = new ZipfSampler(1000, 1.1);
  * zipf.sample(new Random(1)); // most often 0, then 1, ...
  * ```

@@ -47,6 +47,8 @@ export const pbs: Experiment<typeof PbsParamsSchema, PbsRow> = defineExperiment(
  *
  * @example
  * ```ts
+ * import { sweep } from "../experiments/sweep.ts";
+ *
  * sweep(failoverLoss, { grid: { replicationLagMs: [0, 10, 50] }, seeds: 20 });
  * ```
  */
@@ -70,7 +72,9 @@ export const failoverLoss: Experiment<typeof FailoverParamsSchema, FailoverRow> 
  *
  * @example
  * ```ts
- * quorumKv.run({ writeBack: false, keys: 1, clients: 5 }, 1)[0]!.violation; // maybe "history: linearizability"
+ * quorumKv.run({ writeBack: false, keys: 1, clients: 5 }, 1)[0]!.violation;
+ * // null here: on the default fast network no read overlaps a write; with a slow path
+ * // (see quorumTrial's example) some seeds give "history: linearizability"
  * ```
  */
 export const quorumKv: Experiment<typeof QuorumTrialParamsSchema, QuorumTrialRow> = trialExperiment(

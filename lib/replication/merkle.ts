@@ -39,6 +39,10 @@ export function entryBytes(key: string, siblings: readonly Versioned[]): number 
  *
  * @example
  * ```ts
+ * import type { Versioned } from "./versions.ts";
+ *
+ * const v1: Versioned = { value: 1, ts: 1, writer: "a", vv: { a: 1 } };
+ * const v2: Versioned = { value: 2, ts: 2, writer: "b", vv: { b: 1 } };
  * const a = new MerkleTree(new Map([["x", [v1]]]), 4);
  * const b = new MerkleTree(new Map([["x", [v2]]]), 4);
  * a.hash(0, 0) === b.hash(0, 0); // false: the roots differ
@@ -119,6 +123,13 @@ export interface MerkleCost {
  *
  * @example
  * ```ts
+ * import type { Versioned } from "./versions.ts";
+ *
+ * const v1: Versioned = { value: 1, ts: 1, writer: "a", vv: { a: 1 } };
+ * const v2: Versioned = { value: 2, ts: 2, writer: "b", vv: { b: 1 } };
+ * const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`);
+ * const a = new Map(keys.map((key) => [key, [v1]]));
+ * const b = new Map(keys.map((key) => [key, [key === "k7" ? v2 : v1]]));
  * merkleReconcileCost(a, b, 8).merkleBytes; // far below .fullBytes when few keys differ
  * ```
  */

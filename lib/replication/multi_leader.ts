@@ -389,6 +389,8 @@ export type MultiLeaderRow = {
  *
  * @example
  * ```ts
+ * import { faultSweep } from "../testing/mod.ts";
+ *
  * faultSweep(MULTI_LEADER_TRIAL, { seeds: 1000, params: { resolution: "siblings" } }).failures; // []
  * ```
  */

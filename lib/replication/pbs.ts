@@ -186,6 +186,8 @@ export class WarsResult {
  *
  * @example
  * ```ts
+ * import { Random } from "../sim/random.ts";
+ *
  * const result = warsMonteCarlo(warsProfile("lnkd-ssd"), { n: 3, r: 1, w: 1, trials: 100_000 },
  *   new Random(1));
  * result.pConsistent(0); // ≈ 0.974

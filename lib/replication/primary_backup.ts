@@ -600,7 +600,23 @@ function buildFailover(
  *
  * @example
  * ```ts
- * const failure = caughtWithin(FAILOVER_TRIAL, 100, { params: { mode: "sync", unsafe: "readUncommitted" } });
+ * import { caughtWithin } from "../testing/mod.ts";
+ *
+ * // A busy single key, a slow backup and an early crash: a read can see a write the
+ * // promoted backup never got.
+ * const failure = caughtWithin(FAILOVER_TRIAL, 100, {
+ *   params: {
+ *     mode: "sync",
+ *     unsafe: "readUncommitted",
+ *     replicationLagMs: 60,
+ *     readFraction: 0.5,
+ *     crashAtMs: 60,
+ *     detectMs: 10,
+ *     clients: 4,
+ *     keys: 1,
+ *     durationMs: 250,
+ *   },
+ * });
  * failure.invariant; // "linearizability"
  * ```
  */

@@ -186,7 +186,23 @@ export function storageNodeIds(count: number): NodeId[] {
  *
  * @example
  * ```ts
- * const failure = caughtWithin(quorumTrial(), 200, { params: { writeBack: false } });
+ * import { caughtWithin } from "../testing/mod.ts";
+ *
+ * const failure = caughtWithin(quorumTrial(), 200, {
+ *   params: {
+ *     writeBack: false,
+ *     keys: 1,
+ *     clients: 5,
+ *     // One message in ten takes a slow path, so a read can overlap a write's quorum.
+ *     latency: {
+ *       kind: "mixture",
+ *       components: [
+ *         { weight: 0.9, distribution: { kind: "uniform", minMs: 1, maxMs: 5 } },
+ *         { weight: 0.1, distribution: { kind: "uniform", minMs: 20, maxMs: 60 } },
+ *       ],
+ *     },
+ *   },
+ * });
  * failure.invariant; // "linearizability"
  * ```
  */
@@ -250,7 +266,8 @@ export const QUORUM_TRIAL: Trial<typeof QuorumTrialParamsSchema, QuorumSystem, Q
  *
  * @example
  * ```ts
- * runQuorumTrial({ writeBack: false }, 7).failure?.invariant; // "linearizability" for some seeds
+ * runQuorumTrial({}, 1).failure; // undefined: every promise held
+ * runQuorumTrial({ unsafe: "countDuplicateAcks" }, 1).failure?.invariant; // "durability"
  * ```
  */
 export function runQuorumTrial(
@@ -546,7 +563,7 @@ export interface QuorumSweepResult extends FaultSweepResult<QuorumTrialRow> {
  * @example
  * ```ts
  * quorumSweep({}, { seeds: 1000 }).failures.length; // 0
- * quorumSweep({ writeBack: false }, { seeds: 200 }).failures[0]?.invariant; // "linearizability"
+ * quorumSweep({ unsafe: "countDuplicateAcks" }, { seeds: 100 }).failures[0]?.invariant; // "durability"
  * ```
  */
 export function quorumSweep(

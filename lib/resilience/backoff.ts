@@ -70,6 +70,8 @@ export function cappedExponentialMs(attempt: number, baseMs: number, capMs: numb
  *
  * @example
  * ```ts
+ * import { Random } from "../sim/random.ts";
+ *
  * const backoff = new Backoff({ strategy: "full", baseMs: 5, capMs: 2000 }, new Random(1));
  * backoff.next(1); // in [0, 10)
  * backoff.next(3); // in [0, 40)

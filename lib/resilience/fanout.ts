@@ -42,6 +42,9 @@ export type FanoutBackendOptionsInput = z.input<typeof FanoutBackendOptionsSchem
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNodes(["b1", "b2"], (ctx) => new FanoutBackend(ctx, { serviceTime: { kind: "constant", ms: 5 } }));
  * ```
  */
@@ -142,10 +145,13 @@ interface OpenRequest {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * const backends = ["b1", "b2", "b3"];
  * sim.addNode("fe", (ctx) => new FanoutFrontEnd(ctx, { backends, requests: 100 }));
  * sim.addNodes(backends, (ctx) => new FanoutBackend(ctx));
- * sim.runUntilTrue(() => sim.node<FanoutFrontEnd>("fe")!.done);
+ * sim.runUntilTrue(() => sim.node<FanoutFrontEnd>("fe")?.done === true); // nodes exist once the run starts
  * ```
  */
 export class FanoutFrontEnd implements Node<FanoutMessage, FanoutTimer> {

@@ -658,6 +658,7 @@ function median(values: number[]): number | null {
  *
  * @example
  * ```ts
+ * const { rows } = simulateOverload(overload.parseParams({}), 1);
  * meanGoodput(rows, 6000, 10000); // long after the spike
  * ```
  */

@@ -137,6 +137,9 @@ export interface RequestServerTimer {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
  * sim.addNode("server", (ctx) => new RequestServer(ctx, { fault: { mode: "byzantine" } }));
  * ```
  */
@@ -278,6 +281,10 @@ interface ClientRequest {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * sim.addNode("server", (ctx) => new RequestServer(ctx, { fault: { mode: "crash", atMs: 500 } }));
  * sim.addNode("client", (ctx) => new RequestClient(ctx, { requests: 50, timeoutMs: 80 }));
  * sim.runUntil(2000);
  * sim.node<RequestClient>("client")!.records.filter((r) => r.outcome === "timeout");
@@ -420,6 +427,8 @@ export interface SimulatorFaultSetup {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
  * const setup = simulatorSetupForFault({ mode: "crash", atMs: 500 }, "server", ["client"]);
  * // setup.faults: [{ atMs: 500, kind: "crash", node: "server" }]
  * const sim = new Simulation({ faults: setup.faults, network: { links: setup.links } });

@@ -122,6 +122,8 @@ export type Sampler = (random: Random) => number;
  *
  * @example
  * ```ts
+ * import { Random } from "./random.ts";
+ *
  * const sample = compileDistribution({ kind: "uniform", minMs: 1, maxMs: 10 });
  * const delay = sample(new Random(7)); // somewhere in [1, 10)
  * ```

@@ -271,6 +271,8 @@ export type NemesisOptionsInput = z.input<typeof NemesisOptionsSchema>;
  *
  * @example
  * ```ts
+ * import { Random } from "./random.ts";
+ *
  * const faults = generateNemesis(
  *   { nodes: ["n1", "n2", "n3"], endMs: 10_000 },
  *   new Random(7).child("nemesis"),

@@ -57,8 +57,12 @@ export interface PercentileRow {
  *
  * @example
  * ```ts
+ * import { Random } from "../sim/random.ts";
+ *
+ * const random = new Random(1);
+ * const rows = Array.from({ length: 500 }, () => ({ latencyMs: 1 + random.exponential(4) }));
  * percentileRows(rows, { x: "latencyMs", percentiles: [0.5, 0.99] });
- * // [{ group: undefined, q: 0.5, name: "p50", value: 4.2, ... }, { ..., name: "p99", ... }]
+ * // [{ group: undefined, q: 0.5, name: "p50", value: 3.64..., label: "p50 = 3.644" }, { ..., name: "p99", ... }]
  * ```
  */
 export function percentileRows<T>(
@@ -97,6 +101,15 @@ export interface HistogramOptions<T> extends ChartOptions {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * sim.addNode("a", (ctx) => ({
+ *   start: () => Array.from({ length: 200 }, () => ctx.send("b", { type: "ping" })),
+ *   onMessage: () => {},
+ * }));
+ * sim.addNode("b", () => ({ onMessage: () => {} }));
+ * sim.runUntil(1_000);
  * histogram(sim.trace.messages(), { x: "latencyMs", bins: 40, percentiles: [0.5, 0.99] });
  * ```
  */
@@ -183,6 +196,12 @@ export interface CdfOptions<T> extends ChartOptions {
  *
  * @example
  * ```ts
+ * import { Random } from "../sim/random.ts";
+ *
+ * const random = new Random(1);
+ * const rows = ["fast", "slow"].flatMap((config) =>
+ *   Array.from({ length: 200 }, () => ({ config, latencyMs: 1 + random.exponential(config === "fast" ? 2 : 20) }))
+ * );
  * cdf(rows, { x: "latencyMs", stroke: "config", percentiles: [0.5, 0.99], xScale: { type: "log" } });
  * ```
  */
@@ -269,6 +288,11 @@ export interface SweepLinesOptions<T> extends ChartOptions {
  *
  * @example
  * ```ts
+ * const sweepRows = [0, 0.1, 0.2].flatMap((lossProbability) =>
+ *   ["a", "b"].flatMap((protocol) =>
+ *     [1, 2, 3].map((seed) => ({ lossProbability, protocol, seed, p99Ms: 10 + 100 * lossProbability + seed }))
+ *   )
+ * );
  * sweepLines(sweepRows, { x: "lossProbability", y: "p99Ms", stroke: "protocol", band: "ci95" });
  * ```
  */

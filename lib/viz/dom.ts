@@ -49,6 +49,8 @@ let shared: DomDocument | undefined;
  *
  * @example
  * ```ts
+ * import * as Plot from "@observablehq/plot";
+ *
  * const svg = Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" }).plot({ document: plotDocument() });
  * ```
  */

@@ -30,6 +30,8 @@ const PLOT_ID = /plot-(clip|pattern|marker)-\d+/g;
  *
  * @example
  * ```ts
+ * import * as Plot from "@observablehq/plot";
+ *
  * const figure = plot({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
  * figure.html.startsWith("<svg"); // true
  * figure; // as a cell's last expression: the chart, inline
@@ -90,6 +92,9 @@ export class Figure {
  *
  * @example
  * ```ts
+ * import * as Plot from "@observablehq/plot";
+ *
+ * const rows = [{ latencyMs: 3 }, { latencyMs: 5 }, { latencyMs: 4 }, { latencyMs: 12 }];
  * plot({
  *   title: "Delivery latency",
  *   marks: [Plot.rectY(rows, Plot.binX({ y: "count" }, { x: "latencyMs" }))],
@@ -166,7 +171,11 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  *
  * @example
  * ```ts
+ * import { histogram } from "./charts.ts";
+ *
+ * const runWith = (loss: number) => [1, 2, 3, 4].map((ms) => ({ latencyMs: ms * (1 + 10 * loss) }));
  * for (const loss of [0, 0.1, 0.3]) await show(histogram(runWith(loss), { x: "latencyMs" }));
+ * // in a notebook: three charts in one cell; elsewhere, each call resolves to the chart's HTML
  * ```
  */
 export async function show(item: Showable): Promise<string> {

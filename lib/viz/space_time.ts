@@ -196,8 +196,17 @@ const PARTITION_OPACITY = 0.13;
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1, network: { lossProbability: 0.2 } });
+ * sim.addNode("a", (ctx) => ({
+ *   start: () => Array.from({ length: 20 }, () => ctx.send("b", { type: "ping" })),
+ *   onMessage: () => {},
+ * }));
+ * sim.addNode("b", () => ({ onMessage: () => {} }));
+ * sim.runUntil(500);
  * const rows = spaceTimeRows(sim.trace, { fromMs: 0, toMs: 500 });
- * rows.drops.filter((d) => d.reason === "partition").length;
+ * rows.drops.filter((d) => d.reason === "loss").length; // the pings the network lost
  * ```
  */
 export function spaceTimeRows(
@@ -435,8 +444,19 @@ export function spaceTimeMarks(
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ *
  * const sim = new Simulation({ seed: 1, faults: [{ atMs: 20, kind: "crash", node: "n2" }] });
- * // ... add nodes, run ...
+ * sim.addNode("n1", (ctx) => ({
+ *   start: () => ctx.setTimer(10, "beat"),
+ *   onMessage: () => {},
+ *   onTimer: () => {
+ *     ctx.send("n2", { type: "heartbeat" });
+ *     ctx.setTimer(10, "beat");
+ *   },
+ * }));
+ * sim.addNode("n2", () => ({ onMessage: () => {} }));
+ * sim.runUntil(100);
  * spaceTimeDiagram(sim.trace, { toMs: 100, title: "Heartbeats" });
  * ```
  */

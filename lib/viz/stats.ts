@@ -92,7 +92,8 @@ export interface Summary {
  *
  * @example
  * ```ts
- * const { p50, p99, max } = summarize(rows.map((r) => r.latencyMs));
+ * const rows = [{ latencyMs: 3 }, { latencyMs: 5 }, { latencyMs: 4 }, { latencyMs: 12 }];
+ * const { p50, p99, max } = summarize(rows.map((r) => r.latencyMs)); // max is 12
  * ```
  */
 export function summarize(values: readonly number[]): Summary {
