@@ -64,8 +64,13 @@ export function capSummary(rows: readonly CapPartitionRow[]): CapSummaryRow[] {
  * about every non-failed node, so the worse side is the one that counts); y, the
  * fraction of seeds whose history is linearizable (their C). A CP store sits top left,
  * an AP store bottom right; no store reaches the top right corner during a partition.
+ * The corner is shaded and labelled "C and A"; a title says how to read the axes unless
+ * `options` gives another.
  */
-export function capTradeoffPlot(summary: readonly CapSummaryRow[]): Figure {
+export function capTradeoffPlot(
+  summary: readonly CapSummaryRow[],
+  options: CapTradeoffPlotOptions = {},
+): Figure {
   const points = summary.map((row) => ({
     ...row,
     label: summary.length > 0 && summary.every((r) => r.fault === row.fault)
@@ -79,6 +84,9 @@ export function capTradeoffPlot(summary: readonly CapSummaryRow[]): Figure {
   }));
   const faults = [...new Set(summary.map((row) => row.fault))].sort().reverse();
   return plot({
+    title: options.title ?? "Each store during the fault: availability against consistency",
+    subtitle: options.subtitle ??
+      "Minority side's answered requests (A) and seeds with a linearizable history (C)",
     width: 560,
     height: 360,
     marginRight: 120,
@@ -101,6 +109,14 @@ export function capTradeoffPlot(summary: readonly CapSummaryRow[]): Figure {
         fill: "#2ca02c",
         fillOpacity: 0.08,
       }),
+      Plot.text([{ x: 0.975, y: 1.05, label: "C and A" }], {
+        x: "x",
+        y: "y",
+        text: "label",
+        dy: 8,
+        fontSize: 10,
+        fill: "#2ca02c",
+      }),
       Plot.dot(points, {
         x: "availabilityMinority",
         y: "linearizableFraction",
@@ -120,6 +136,14 @@ export function capTradeoffPlot(summary: readonly CapSummaryRow[]): Figure {
       }),
     ],
   });
+}
+
+/** Options of {@link capTradeoffPlot}. */
+export interface CapTradeoffPlotOptions {
+  /** The figure's title. Default: what the axes show. */
+  readonly title?: string;
+  /** The line under the title. Default: which side and which measure each axis is. */
+  readonly subtitle?: string;
 }
 
 const pct = (x: number) => (100 * x).toFixed(0);

@@ -147,6 +147,22 @@ export function commitScenario(options: CommitScenarioOptions = {}): CommitScena
   };
 }
 
+/**
+ * One colour per message type of 2PC and 3PC, so every diagram of atomic commit colours a
+ * type alike: the request for votes (Prepare, CanCommit) yellow, votes red, decisions blue.
+ */
+export const ATOMIC_COMMIT_COLORS: Readonly<Record<string, string>> = {
+  Prepare: "#efb118",
+  CanCommit: "#efb118",
+  Vote: "#ff725c",
+  Decision: "#4269d0",
+  DecisionRequest: "#a463f2",
+  PreCommit: "#3ca951",
+  PreCommitAck: "#6cc5b0",
+  StateRequest: "#ff8ab7",
+  StateReply: "#9c6b4e",
+};
+
 /** Options of {@link commitScenarioDiagram}. */
 export interface CommitScenarioDiagramOptions {
   /** Title above the diagram. */
@@ -180,6 +196,7 @@ export function commitScenarioDiagram(
     fromMs: scenario.fromMs,
     toMs: scenario.toMs,
     notes: false,
+    colors: ATOMIC_COMMIT_COLORS,
     width: options.width ?? 900,
     ...(options.title === undefined ? {} : { title: options.title }),
     ...(options.caption === undefined ? {} : { caption: options.caption }),

@@ -61,7 +61,26 @@ export interface SpaceTimeOptions extends SpaceTimeRowsOptions {
   readonly caption?: string;
   /** Extra Plot marks, drawn on top (x in ms, y in lane numbers: 0 is the top lane). */
   readonly marks?: readonly Plot.Markish[];
+  /**
+   * A colour per message type, so that several diagrams of one protocol colour each type
+   * alike whichever types each one shows. Types not listed take the default palette.
+   */
+  readonly colors?: Readonly<Record<string, string>>;
 }
+
+/** The default palette of message types (Observable Plot's categorical scheme). */
+const TYPE_PALETTE = [
+  "#4269d0",
+  "#efb118",
+  "#ff725c",
+  "#6cc5b0",
+  "#3ca951",
+  "#ff8ab7",
+  "#a463f2",
+  "#97bbf5",
+  "#9c6b4e",
+  "#9498a0",
+];
 
 /** Options of {@link spaceTimeMarks}. */
 export interface SpaceTimeMarksOptions {
@@ -464,7 +483,7 @@ export function spaceTimeDiagram(
   trace: Trace | readonly TraceRecord[],
   options: SpaceTimeOptions = {},
 ): Figure {
-  const { width, height, title, subtitle, caption, marks, ...rowOptions } = options;
+  const { width, height, title, subtitle, caption, marks, colors, ...rowOptions } = options;
   const figureOptions = parseConfig(
     FigureOptionsSchema,
     { width, height, title, subtitle, caption },
@@ -496,6 +515,11 @@ export function spaceTimeDiagram(
     color: {
       type: "categorical",
       domain: rows.types.length > 0 ? [...rows.types] : ["(none)"],
+      ...(colors === undefined ? {} : {
+        range: (rows.types.length > 0 ? [...rows.types] : ["(none)"]).map((type, i) =>
+          colors[type] ?? TYPE_PALETTE[i % TYPE_PALETTE.length]!
+        ),
+      }),
       legend: rows.types.length > 0,
       label: "message type",
     },

@@ -117,6 +117,21 @@ Deno.test("spaceTimeDiagram keeps each message type's colour in any window", () 
   assert.deepEqual(spaceTimeRows(trace, { toMs: 5 }).types, ["Gossip", "Ping", "Pong"]);
 });
 
+Deno.test("spaceTimeDiagram colors option fixes the listed types' colours, others keep the palette", () => {
+  const colourOf = (markup: string) =>
+    new Map(
+      select(markup, "g.viz-message path").map((p) => [
+        (p.textContent ?? "").split(" ")[0],
+        p.getAttribute("stroke"),
+      ]),
+    );
+  const fixed = colourOf(spaceTimeDiagram(trace, { colors: { Ping: "#123456" } }).html);
+  assert.equal(fixed.get("Ping"), "#123456");
+  const plain = colourOf(html);
+  assert.equal(fixed.get("Gossip"), plain.get("Gossip"));
+  assert.notEqual(fixed.get("Pong"), "#123456");
+});
+
 Deno.test("spaceTimeDiagram fromMs and toMs keep only what overlaps the window", () => {
   const rows = spaceTimeRows(trace, { fromMs: 100, toMs: 180 });
   const inWindow = delivered.filter((d) => d.sentAt <= 180 && d.t >= 100);
