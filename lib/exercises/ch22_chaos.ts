@@ -83,7 +83,8 @@ export function checkGameDayFix(
         passed: false,
         title,
         details: [
-          `Game day ${seed}: ${row.windowsBelowTarget} windows below 95%, the worst at ` +
+          `Game day ${seed}: ${row.windowsBelowTarget} ` +
+          `${row.windowsBelowTarget === 1 ? "window" : "windows"} below 95%, the worst at ` +
           `${(row.worstWindow * 100).toFixed(1)}%.`,
           "With two instances down at once, one retry can land on the other dead one.",
         ],

@@ -9,7 +9,7 @@ Deno.test("checkGameDayFix accepts two retries to another instance", () => {
 Deno.test("checkGameDayFix refuses too few retries, a retry storm and a hair-trigger timeout", () => {
   const none = checkGameDayFix({ retries: 0, callTimeoutMs: 30 }, { seeds: 5 });
   assert.equal(none.passed, false);
-  assert.match(String(none), /windows below 95%/);
+  assert.match(String(none), /windows? below 95%/);
   assert.match(String(checkGameDayFix({ retries: 5, callTimeoutMs: 30 })), /retry storm/);
   assert.match(String(checkGameDayFix({ retries: 2, callTimeoutMs: 5 })), /at least 25 ms/);
   assert.equal(checkGameDayFix({ retries: 1.5, callTimeoutMs: 30 }).passed, false);
