@@ -30,7 +30,7 @@ import {
   type ModelName,
 } from "../lib/check/mod.ts";
 import { type History, HistoryError, loadHistory } from "../lib/history/mod.ts";
-import { enterInvocationDir } from "./invocation.ts";
+import { runCheckerCli } from "./invocation.ts";
 
 /** The text `--help` prints. */
 export const USAGE = `Usage: deno task check-history [options] FILE...
@@ -280,19 +280,5 @@ function indent(text: string): string {
 }
 
 if (import.meta.main) {
-  enterInvocationDir();
-  let args: CheckHistoryArgs;
-  try {
-    args = parseArgs(Deno.args);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    console.error(USAGE);
-    Deno.exit(2);
-  }
-  if (args.help) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  const status = await run(args, (line) => console.log(line), (line) => console.error(line));
-  Deno.exit(status);
+  await runCheckerCli({ usage: USAGE, parseArgs, run });
 }

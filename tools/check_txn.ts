@@ -22,7 +22,7 @@ import {
   satisfiesLevel,
   TxnHistoryError,
 } from "../lib/transactions/mod.ts";
-import { enterInvocationDir } from "./invocation.ts";
+import { runCheckerCli } from "./invocation.ts";
 
 /** The text `--help` prints. */
 export const USAGE = `Usage: deno task check-txn --isolation LEVEL [--json] FILE...
@@ -147,19 +147,5 @@ export async function run(
 }
 
 if (import.meta.main) {
-  enterInvocationDir();
-  let args: CheckTxnArgs;
-  try {
-    args = parseArgs(Deno.args);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    console.error(USAGE);
-    Deno.exit(2);
-  }
-  if (args.help) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  const status = await run(args, (line) => console.log(line), (line) => console.error(line));
-  Deno.exit(status);
+  await runCheckerCli({ usage: USAGE, parseArgs, run });
 }

@@ -30,3 +30,42 @@ export function enterInvocationDir(): void {
   const dir = invocationDir();
   if (dir !== Deno.cwd()) Deno.chdir(dir);
 }
+
+/** What {@link runCheckerCli} needs of a checker tool. */
+export interface CheckerCli<Args extends { readonly help: boolean }> {
+  /** The text `--help` prints, and the reminder after a bad command line. */
+  readonly usage: string;
+  /** Parses the command line; throws with a one-line reason when it is wrong. */
+  readonly parseArgs: (args: readonly string[]) => Args;
+  /** Runs the check, printing through `out` and `err`; resolves to the exit status. */
+  readonly run: (
+    args: Args,
+    out: (line: string) => void,
+    err: (line: string) => void,
+  ) => Promise<number>;
+}
+
+/**
+ * The command-line entry of a checker tool: enter the folder the command was typed in,
+ * parse the arguments (exit 2 with the reason and the usage when they are wrong), print
+ * the usage for `--help`, run, and exit with the run's status.
+ */
+export async function runCheckerCli<Args extends { readonly help: boolean }>(
+  cli: CheckerCli<Args>,
+): Promise<never> {
+  enterInvocationDir();
+  let args: Args;
+  try {
+    args = cli.parseArgs(Deno.args);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    console.error(cli.usage);
+    Deno.exit(2);
+  }
+  if (args.help) {
+    console.log(cli.usage);
+    Deno.exit(0);
+  }
+  const status = await cli.run(args, (line) => console.log(line), (line) => console.error(line));
+  Deno.exit(status);
+}

@@ -7,15 +7,15 @@
  * @module
  */
 import { formatValue } from "../config/mod.ts";
-import { type History, type PairedOperation, pairOperations } from "../history/operation.ts";
+import { type History, pairOperations } from "../history/operation.ts";
 import { checkCausalMemory, type WeakVerdict } from "./causal.ts";
 import {
   checkLinearizable,
   type LinearizabilityEvidence,
   MODEL_NAMES,
   type ModelName,
-  operationLabel,
   type OperationSummary,
+  summarizeOperation,
 } from "./linearizability.ts";
 import { checkSequential, DEFAULT_SEQUENTIAL_MAX_STEPS } from "./sequential.ts";
 import {
@@ -260,23 +260,6 @@ export function subHistory(history: History, invokes: readonly number[]): Histor
     if (pair.completeIndex !== undefined) keep.add(pair.completeIndex);
   }
   return history.filter((_, index) => keep.has(index));
-}
-
-/** One operation as evidence shows it (the linearizability checker's summary shape). */
-export function summarizeOperation(op: PairedOperation): OperationSummary {
-  return {
-    index: op.invokeIndex,
-    completeIndex: op.completeIndex,
-    invokeTime: op.invokeTime,
-    completeTime: op.completeTime,
-    process: op.process,
-    f: op.f,
-    key: op.key,
-    outcome: op.outcome === "ok" ? "ok" : "info",
-    value: op.value,
-    output: op.outcome === "ok" ? op.output : undefined,
-    label: operationLabel(op),
-  };
 }
 
 type Found =

@@ -273,7 +273,7 @@ export function checkLinearizable(
       steps: outcome.steps,
       configurations: outcome.configurations,
       memoryBytes: outcome.memoryBytes,
-      linearization: outcome.order?.map((i) => summarize(problem.ops[i]!)),
+      linearization: outcome.order?.map((i) => summarizeOperation(problem.ops[i]!)),
     });
     if (outcome.valid === false && evidence === undefined) {
       evidence = buildEvidence(key, problem, outcome, history);
@@ -331,7 +331,8 @@ export function operationLabel(
   return `${process} ${text}${suffix}`;
 }
 
-function summarize(op: PairedOperation): OperationSummary {
+/** One operation as the checkers' evidence shows it: indices, times, what it did, its label. */
+export function summarizeOperation(op: PairedOperation): OperationSummary {
   return {
     index: op.invokeIndex,
     completeIndex: op.completeIndex,
@@ -370,7 +371,7 @@ function buildEvidence(
       if (op.invokeIndex >= failedAt) continue;
       const written = formatValue(op.f === "cas" ? (op.value as unknown[])[1] : op.value);
       pending.push({
-        operation: summarize(op),
+        operation: summarizeOperation(op),
         possible: true,
         why: `writes ${written}, which no operation observes, so it cannot help`,
       });
@@ -400,10 +401,10 @@ function buildEvidence(
   }
   return {
     key,
-    operation: summarize(stuckOp),
+    operation: summarizeOperation(stuckOp),
     failedAt,
     failedAtTime: history[failedAt]?.time,
-    linearized: stuck.linearized.map((i) => summarize(problem.ops[i]!)),
+    linearized: stuck.linearized.map((i) => summarizeOperation(problem.ops[i]!)),
     value,
     pending,
     summary,
@@ -416,7 +417,7 @@ function explainPending(
   state: number,
   impossible: boolean,
 ): PendingOperation {
-  const operation = summarize(problem.ops[i]!);
+  const operation = summarizeOperation(problem.ops[i]!);
   const holds = formatValue(problem.values[state]);
   const a = formatValue(problem.values[problem.a[i]!]);
   if (impossible) {
