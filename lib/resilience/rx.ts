@@ -178,7 +178,8 @@ export interface RetryWithBackoffOptions {
  * let client!: RxClient<ServiceMessage>;
  * sim.addNode("client", (ctx) => client = new RxClient(ctx));
  * const request: ServiceMessage = { type: "request", requestId: 1, attempt: 1, x: 12 };
- * const isReplyTo = (id: number) => (m: ServiceMessage) => m.type === "reply" && m.requestId === id;
+ * const isReplyTo = (id: number) => (m: ServiceMessage) =>
+ *   m.type === "reply" && m.requestId === id;
  * const scheduler = new SimulationScheduler(sim);
  * const random = sim.random.child("retry");
  * const replies: ServiceMessage[] = [];
@@ -310,7 +311,8 @@ interface PendingRequest<M> {
  * let client!: RxClient<ServiceMessage>;
  * sim.addNode("client", (ctx) => client = new RxClient(ctx));
  * const request: ServiceMessage = { type: "request", requestId: 1, attempt: 1, x: 12 };
- * const isReplyTo = (id: number) => (m: ServiceMessage) => m.type === "reply" && m.requestId === id;
+ * const isReplyTo = (id: number) => (m: ServiceMessage) =>
+ *   m.type === "reply" && m.requestId === id;
  * sim.at(0, () => client.request$("server", request, isReplyTo(1)).subscribe(console.log));
  * sim.runUntil(1_000); // logs { type: "reply", requestId: 1, attempt: 1, value: 144 }
  * ```
