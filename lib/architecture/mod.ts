@@ -18,7 +18,10 @@
  * - HMAC-SHA-256, synchronous, for signatures made inside simulated handlers.
  *
  * ```ts
- * import { authAttacks, cacheStampede, serviceDiscovery, traceFanout } from "../lib/architecture/mod.ts";
+ * import { authAttacks, cacheStampede, serviceDiscovery, traceFanout } from "./mod.ts";
+ *
+ * [authAttacks, cacheStampede, serviceDiscovery, traceFanout].map((e) => e.name);
+ * // ["auth-attacks", "cache-stampede", "service-discovery", "trace-fanout"]
  * ```
  *
  * @module

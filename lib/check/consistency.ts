@@ -123,7 +123,9 @@ export interface ConsistencyResult {
  *
  * @example
  * ```ts
- * const history = [
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
  *   { process: 0, type: "invoke", f: "write", value: 1 },
  *   { process: 0, type: "ok", f: "write", value: 1 },
  *   { process: 1, type: "invoke", f: "read", value: null },
@@ -220,8 +222,17 @@ export function checkConsistency(
  *
  * @example
  * ```ts
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
+ *   { process: 0, type: "invoke", f: "write", value: 1 },
+ *   { process: 0, type: "ok", f: "write", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", value: null },
+ *   { process: 1, type: "ok", f: "read", value: null }, // stale: 1 was written before
+ * ];
  * const results = checkAllConsistency(history);
- * results.get("sequential")!.valid;
+ * results.get("linearizable")!.valid; // false
+ * results.get("sequential")!.valid; // true
  * ```
  */
 export function checkAllConsistency(

@@ -22,9 +22,18 @@ export interface DescribeEvidenceOptions {
  *
  * @example
  * ```ts
+ * import { checkLinearizable } from "./linearizability.ts";
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
+ *   { process: 0, type: "invoke", f: "write", value: 1 },
+ *   { process: 0, type: "ok", f: "write", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", value: null },
+ *   { process: 1, type: "ok", f: "read", value: null }, // stale: 1 was written before
+ * ];
  * console.log(describeResult(checkLinearizable(history)));
- * // Not linearizable (register, 81 operations searched).
- * // p7 read → 4 (invoked at 72.5 ms, completed at 73.1 ms) cannot be linearized: ...
+ * // Not linearizable (register, 2 operations searched in 2 steps).
+ * // p1 read → null (events 2 to 3 of the history) cannot be linearized: ...
  * ```
  */
 export function describeResult(
@@ -55,8 +64,19 @@ export function describeResult(
  *
  * @example
  * ```ts
+ * import { checkLinearizable } from "./linearizability.ts";
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
+ *   { process: 0, type: "invoke", f: "write", value: 1 },
+ *   { process: 0, type: "ok", f: "write", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", value: null },
+ *   { process: 1, type: "ok", f: "read", value: null }, // stale: 1 was written before
+ * ];
  * const { evidence } = checkLinearizable(history);
  * if (evidence !== undefined) console.log(describeEvidence(evidence, { prefixOperations: 4 }));
+ * // p1 read → null (events 2 to 3 of the history) cannot be linearized: ...
+ * // → p1 read → null  [events 2–3]  returned null, but the register holds 1
  * ```
  */
 export function describeEvidence(

@@ -65,8 +65,19 @@ export interface HistoryBarRowsOptions {
  *
  * @example
  * ```ts
+ * import { checkLinearizable } from "./linearizability.ts";
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
+ *   { process: 0, type: "invoke", f: "write", value: 1 },
+ *   { process: 0, type: "ok", f: "write", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", value: null },
+ *   { process: 1, type: "ok", f: "read", value: null }, // stale: 1 was written before
+ * ];
+ * const { evidence } = checkLinearizable(history);
  * const { rows, axis } = historyBarRows(history, { window: "evidence", evidence });
- * rows.filter((row) => row.role === "pending").length;
+ * axis; // "index": the records carry no times
+ * rows.map((row) => row.role); // ["linearized", "stuck"]
  * ```
  */
 export function historyBarRows(
@@ -175,9 +186,19 @@ export interface LinearizationPoint {
  *
  * @example
  * ```ts
+ * import { checkLinearizable } from "./linearizability.ts";
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
+ *   { process: 0, type: "invoke", f: "write", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", value: null },
+ *   { process: 0, type: "ok", f: "write", value: 1 },
+ *   { process: 1, type: "ok", f: "read", value: 1 },
+ * ];
  * const { keys } = checkLinearizable(history);
  * linearizationPoints(history, keys[0]!.linearization!);
- * // [{ process: "p0", at: 3.5, order: 1, index: 0, label: "p0 write 1" }, ...]
+ * // [{ process: "p0", at: 1, order: 1, index: 0, label: "p0 write 1" },
+ * //  { process: "p1", at: 2, order: 2, index: 1, label: "p1 read → 1" }]
  * ```
  */
 export function linearizationPoints(
@@ -260,8 +281,17 @@ const LABEL_CHAR_PX = 5.5;
  *
  * @example
  * ```ts
+ * import { checkLinearizable } from "./linearizability.ts";
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
+ *   { process: 0, type: "invoke", f: "write", value: 1 },
+ *   { process: 0, type: "ok", f: "write", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", value: null },
+ *   { process: 1, type: "ok", f: "read", value: null }, // stale: 1 was written before
+ * ];
  * const result = checkLinearizable(history);
- * historyBars(history, { evidence: result.evidence, window: "evidence" });
+ * historyBars(history, { evidence: result.evidence, window: "evidence" }); // a Figure
  * ```
  */
 export function historyBars(history: History, options: HistoryBarsOptions = {}): Figure {

@@ -190,6 +190,8 @@ export interface LinearizabilityResult {
  *
  * @example
  * ```ts
+ * import { describeResult } from "./describe.ts";
+ *
  * const result = checkLinearizable([
  *   { process: 0, type: "invoke", f: "write", value: 1 },
  *   { process: 0, type: "ok", f: "write", value: 1 },
@@ -198,6 +200,8 @@ export interface LinearizabilityResult {
  * ]);
  * result.valid; // false
  * console.log(describeResult(result));
+ * // Not linearizable (register, 2 operations searched in 2 steps).
+ * // p1 read → null (events 2 to 3 of the history) cannot be linearized: ...
  * ```
  */
 export function checkLinearizable(

@@ -8,7 +8,15 @@
  * ```ts
  * import {
  *   checkConsistency, checkLinearizable, describeResult, historyBars,
- * } from "../lib/check/mod.ts";
+ * } from "./mod.ts";
+ * import type { History } from "../history/mod.ts";
+ *
+ * const history: History = [
+ *   { process: 0, type: "invoke", f: "write", value: 1 },
+ *   { process: 0, type: "ok", f: "write", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", value: null },
+ *   { process: 1, type: "ok", f: "read", value: null },
+ * ];
  * const result = checkLinearizable(history);
  * console.log(describeResult(result));
  * historyBars(history, { evidence: result.evidence });

@@ -96,8 +96,11 @@ export interface Separation {
  *
  * @example
  * ```ts
+ * import { historyBars } from "./history_bars.ts";
+ *
  * const found = findSeparatingHistory({ holds: ["sequential"], breaks: "linearizable" });
- * historyBars(found!.history);
+ * found!.history.length; // 4 records: two operations, sequential but not linearizable
+ * historyBars(found!.history); // a Figure
  * ```
  */
 export function findSeparatingHistory(search: SeparationSearch): Separation | undefined {

@@ -34,7 +34,14 @@ import { ExerciseResult } from "./result.ts";
  *
  * @example
  * ```ts
- * checkSeparation(myHistory, { holds: ["sequential"], breaks: "linearizable" }).passed;
+ * // A stale read: p1 reads nothing after p0's write of 1 has completed.
+ * const staleRead = [
+ *   { process: 0, type: "invoke", f: "write", key: "x", value: 1 },
+ *   { process: 0, type: "ok", f: "write", key: "x", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", key: "x", value: null },
+ *   { process: 1, type: "ok", f: "read", key: "x", value: null },
+ * ];
+ * checkSeparation(staleRead, { holds: ["sequential"], breaks: "linearizable" }).passed; // true
  * ```
  */
 export function checkSeparation(
@@ -120,7 +127,15 @@ export function checkSeparation(
  *
  * @example
  * ```ts
- * checkCausalNotSequential(answer).passed;
+ * // A stale read: p1 reads nothing after p0's write of 1 has completed.
+ * const staleRead = [
+ *   { process: 0, type: "invoke", f: "write", key: "x", value: 1 },
+ *   { process: 0, type: "ok", f: "write", key: "x", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", key: "x", value: null },
+ *   { process: 1, type: "ok", f: "read", key: "x", value: null },
+ * ];
+ * // false: the history is sequentially consistent too, so it separates nothing here
+ * checkCausalNotSequential(staleRead).passed;
  * ```
  */
 export function checkCausalNotSequential(history: unknown): ExerciseResult {
@@ -138,7 +153,15 @@ export function checkCausalNotSequential(history: unknown): ExerciseResult {
  *
  * @example
  * ```ts
- * checkSessionsNotCausal(answer).passed;
+ * // A stale read: p1 reads nothing after p0's write of 1 has completed.
+ * const staleRead = [
+ *   { process: 0, type: "invoke", f: "write", key: "x", value: 1 },
+ *   { process: 0, type: "ok", f: "write", key: "x", value: 1 },
+ *   { process: 1, type: "invoke", f: "read", key: "x", value: null },
+ *   { process: 1, type: "ok", f: "read", key: "x", value: null },
+ * ];
+ * // false: the history is causal too, so it separates nothing here
+ * checkSessionsNotCausal(staleRead).passed;
  * ```
  */
 export function checkSessionsNotCausal(history: unknown): ExerciseResult {

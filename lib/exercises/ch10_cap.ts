@@ -54,7 +54,11 @@ function side(values: readonly (number | null)[]): "answers" | "refuses" | "mixe
  *
  * @example
  * ```ts
- * checkCapPredictions({ "raft-kv / partition": { minority: "answers", majority: "answers", linearizable: "always" }, ... });
+ * const result = checkCapPredictions({
+ *   "raft-kv / partition": { minority: "answers", majority: "answers", linearizable: "always" },
+ * });
+ * result.passed; // false: the other four situations have no prediction yet
+ * result.details[0]; // the verdict on raft-kv / partition, with what was measured
  * ```
  */
 export function checkCapPredictions(

@@ -109,8 +109,13 @@ export const experiments: readonly AnyExperiment[] = [
  * @example
  * ```ts
  * findExperiment("ping-rtt").title; // "Round-trip times of pings between a few nodes"
- * findExperiment("ping-rt");
- * // RangeError: Cannot find experiment "ping-rt": known experiments are ping-rtt; did you mean "ping-rtt"?
+ * try {
+ *   findExperiment("ping-rt");
+ * } catch (error) {
+ *   console.log(String(error));
+ *   // RangeError: Cannot find experiment "ping-rt": known experiments are ping-rtt,
+ *   // latency-shapes, ... (every registered name); did you mean "ping-rtt"?
+ * }
  * ```
  */
 export function findExperiment(
@@ -145,7 +150,11 @@ export interface ParamInfo {
  *
  * @example
  * ```ts
- * describeParams(pingRtt)[0]; // { name: "nodes", defaultValue: 3, type: "number", description: "..." }
+ * import { pingRtt } from "./ping_rtt.ts";
+ *
+ * describeParams(pingRtt)[0];
+ * // { name: "nodes", defaultValue: 3, description: "Nodes; each pings the others in turn",
+ * //   type: "number" }
  * ```
  */
 export function describeParams(experiment: Experiment<ParamsSchema, Row>): ParamInfo[] {

@@ -6,7 +6,9 @@
  * on lazily replicated replicas.
  *
  * ```ts
- * import { runQuorumTrial, warsMonteCarlo } from "../lib/replication/mod.ts";
+ * import { runQuorumTrial } from "./mod.ts";
+ *
+ * runQuorumTrial({}, 1).failure; // undefined: every promise held
  * ```
  *
  * @module

@@ -482,10 +482,24 @@ interface Pending {
  *
  * @example
  * ```ts
- * sim.addNode("c1", (ctx) => new QuorumClient(ctx, { ring, n: 3, w: 2, r: 2,
- *   versioning: "timestamp", writes: "read-first", writeBack: true, readRepair: false,
- *   sloppy: false }));
- * sim.node<QuorumClient>("c1")!.write("x", 1);
+ * import { Simulation } from "../sim/simulation.ts";
+ *
+ * const ring = ["s1", "s2", "s3"];
+ * const sim = new Simulation<QuorumMessage>({ seed: 1 });
+ * sim.addNodes(ring, (ctx) => new QuorumReplica(ctx, { ring, n: 3, versioning: "timestamp" }));
+ * sim.addNode("c1", (ctx) =>
+ *   new QuorumClient(ctx, {
+ *     ring, n: 3, w: 2, r: 2, versioning: "timestamp", writes: "read-first",
+ *     writeBack: true, readRepair: false, sloppy: false,
+ *   }));
+ * sim.at(0, () => {
+ *   const client = sim.node<QuorumClient>("c1")!;
+ *   client.write("x", 1, () => client.read("x"));
+ * });
+ * sim.runUntil(1_000);
+ * const { completions } = sim.node<QuorumClient>("c1")!;
+ * completions.map((c) => `${c.f} ${c.status}`); // ["write ok", "read ok"]
+ * completions[1]!.siblings[0]!.value; // 1
  * ```
  */
 export class QuorumClient implements Node<QuorumMessage, QuorumClientTimer> {

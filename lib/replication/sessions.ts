@@ -529,8 +529,14 @@ export function brokenSessionGuarantee(
  *
  * @example
  * ```ts
- * const row = runTrial(SESSION_TRIAL, { monotonicReads: false }, 1).row;
- * row.violationsMR; // > 0 with enough lag
+ * import { runTrial } from "../testing/mod.ts";
+ *
+ * const none = {
+ *   readYourWrites: false, monotonicReads: false, monotonicWrites: false,
+ *   writesFollowReads: false,
+ * };
+ * runTrial(SESSION_TRIAL, none, 1).row!.violationsMR; // 9: reads went back in time
+ * runTrial(SESSION_TRIAL, {}, 1).row!.violationsMR; // 0: every guarantee kept
  * ```
  */
 export const SESSION_TRIAL: Trial<typeof SessionParamsSchema, SessionSystem, SessionRow> =
@@ -590,7 +596,10 @@ function sessionRow(system: SessionSystem): SessionRow {
  *
  * @example
  * ```ts
- * sweep(sessionGuarantees, { grid: { monotonicReads: [false, true] }, seeds: 20 });
+ * import { sweep } from "../experiments/sweep.ts";
+ *
+ * const rows = sweep(sessionGuarantees, { grid: { monotonicReads: [false, true] }, seeds: 20 });
+ * rows.length; // 40: one row per seed for each setting
  * ```
  */
 export const sessionGuarantees: Experiment<typeof SessionParamsSchema, SessionRow> =

@@ -113,6 +113,9 @@ class VirtualAction<T> extends Subscription implements SchedulerAction<T> {
  *
  * @example
  * ```ts
+ * import { interval, take } from "rxjs";
+ * import { Simulation } from "../sim/mod.ts";
+ *
  * const sim = new Simulation({ seed: 1 });
  * const scheduler = new SimulationScheduler(sim);
  * const seen: number[] = [];
@@ -167,10 +170,26 @@ export interface RetryWithBackoffOptions {
  *
  * @example
  * ```ts
- * client.request$("server", request).pipe(
- *   withDeadline(50, scheduler),
- *   retryWithBackoff({ maxRetries: 3, backoff: { strategy: "full" }, random, scheduler }),
- * );
+ * import { Simulation } from "../sim/mod.ts";
+ * import { RequestServer, type ServiceMessage } from "./request_response.ts";
+ *
+ * const sim = new Simulation<ServiceMessage>({ seed: 1 });
+ * sim.addNode("server", (ctx) => new RequestServer(ctx));
+ * let client!: RxClient<ServiceMessage>;
+ * sim.addNode("client", (ctx) => client = new RxClient(ctx));
+ * const request: ServiceMessage = { type: "request", requestId: 1, attempt: 1, x: 12 };
+ * const isReplyTo = (id: number) => (m: ServiceMessage) =>
+ *   m.type === "reply" && m.requestId === id;
+ * const scheduler = new SimulationScheduler(sim);
+ * const random = sim.random.child("retry");
+ * const replies: ServiceMessage[] = [];
+ * sim.at(0, () =>
+ *   client.request$("server", request, isReplyTo(1)).pipe(
+ *     withDeadline(50, scheduler),
+ *     retryWithBackoff({ maxRetries: 3, backoff: { strategy: "full" }, random, scheduler }),
+ *   ).subscribe((reply) => replies.push(reply)));
+ * sim.runUntil(1_000);
+ * replies; // [{ type: "reply", requestId: 1, attempt: 1, value: 144 }]
  * ```
  */
 export function retryWithBackoff<T>(options: RetryWithBackoffOptions): MonoTypeOperatorFunction<T> {
@@ -284,9 +303,18 @@ interface PendingRequest<M> {
  *
  * @example
  * ```ts
+ * import { Simulation } from "../sim/mod.ts";
+ * import { RequestServer, type ServiceMessage } from "./request_response.ts";
+ *
+ * const sim = new Simulation<ServiceMessage>({ seed: 1 });
+ * sim.addNode("server", (ctx) => new RequestServer(ctx));
  * let client!: RxClient<ServiceMessage>;
  * sim.addNode("client", (ctx) => client = new RxClient(ctx));
+ * const request: ServiceMessage = { type: "request", requestId: 1, attempt: 1, x: 12 };
+ * const isReplyTo = (id: number) => (m: ServiceMessage) =>
+ *   m.type === "reply" && m.requestId === id;
  * sim.at(0, () => client.request$("server", request, isReplyTo(1)).subscribe(console.log));
+ * sim.runUntil(1_000); // logs { type: "reply", requestId: 1, attempt: 1, value: 144 }
  * ```
  */
 export class RxClient<M extends Message> implements Node<M> {

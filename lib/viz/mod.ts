@@ -4,8 +4,18 @@
  * CDFs, parameter sweeps with bands over seeds, and the statistics behind them.
  *
  * ```ts
- * import { cdf, spaceTimeDiagram } from "../lib/mod.ts";
- * spaceTimeDiagram(sim.trace, { toMs: 200 });
+ * import { cdf, spaceTimeDiagram } from "./mod.ts";
+ * import { Simulation } from "../sim/mod.ts";
+ *
+ * const sim = new Simulation({ seed: 1 });
+ * sim.addNode("n1", (ctx) => ({
+ *   start: () => ctx.send("n2", { type: "ping" }),
+ *   onMessage: () => {},
+ * }));
+ * sim.addNode("n2", () => ({ onMessage: () => {} }));
+ * sim.runUntil(200);
+ * spaceTimeDiagram(sim.trace, { toMs: 200 }); // a Figure: one lane per node, the ping
+ * cdf([{ ms: 1 }, { ms: 2 }, { ms: 5 }], { x: "ms" }); // a Figure: the latencies' CDF
  * ```
  *
  * @module
