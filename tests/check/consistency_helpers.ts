@@ -298,3 +298,11 @@ export function differentiatedHistory(options: DifferentiatedOptions = {}): fc.A
     return records;
   });
 }
+
+/** A history of operations one after another: [process, read | write, key, value], each completing before the next. */
+export function serial(...ops: [number, "read" | "write", string, number | null][]): History {
+  return ops.flatMap(([process, f, key, value]) => [
+    { process, type: "invoke" as const, f, key, value: f === "read" ? null : value },
+    { process, type: "ok" as const, f, key, value },
+  ]);
+}

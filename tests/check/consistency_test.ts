@@ -17,6 +17,7 @@ import {
   bruteForceSequential,
   bruteForceSession,
   differentiatedHistory,
+  serial,
 } from "./consistency_helpers.ts";
 
 const verdict = (history: History, model: ConsistencyModel) =>
@@ -106,14 +107,6 @@ Deno.test("the hierarchy: linearizable ⇒ sequential ⇒ causal ⇒ each sessio
   }
   assert.ok([...seen].some((p) => p.startsWith("000")), "no history that is not causal");
 });
-
-/** A history of operations that each complete before the next begins. */
-function serial(...ops: [number, "read" | "write", string, number | null][]): History {
-  return ops.flatMap(([process, f, key, value]) => [
-    { process, type: "invoke" as const, f, key, value: f === "read" ? null : value },
-    { process, type: "ok" as const, f, key, value },
-  ]);
-}
 
 const CLASSICS: Record<string, { history: History; holds: ConsistencyModel[] }> = {
   "sequential but not linearizable (a stale read after the write ended)": {

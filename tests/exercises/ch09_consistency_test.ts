@@ -7,14 +7,7 @@ import {
   checkSessionsNotCausal,
 } from "../../lib/exercises/mod.ts";
 import type { History } from "../../lib/history/mod.ts";
-import { differentiatedHistory } from "../check/consistency_helpers.ts";
-
-function serial(...ops: [number, "read" | "write", string, number | null][]): History {
-  return ops.flatMap(([process, f, key, value]) => [
-    { process, type: "invoke" as const, f, key, value: f === "read" ? null : value },
-    { process, type: "ok" as const, f, key, value },
-  ]);
-}
+import { differentiatedHistory, serial } from "../check/consistency_helpers.ts";
 
 const CAUSAL_NOT_SEQUENTIAL = serial(
   [0, "write", "x", 1],
