@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { hostProgress, inJupyterKernel, kernelBroadcast, kernelProcessId } from "../viz/jupyter.ts";
+import { stderrIsTerminal, writeStderr } from "./stderr.ts";
 
 /** Where a sweep stands: what a {@link ProgressSink} is told. */
 export interface ProgressState {
@@ -144,10 +146,10 @@ let displayCount = 0;
  * ```
  */
 export function jupyterProgress(options: JupyterProgressOptions = {}): ProgressSink {
-  const broadcast = options.broadcast ?? denoJupyterBroadcast();
+  const broadcast = options.broadcast ?? kernelBroadcast();
   // The process id keeps ids apart across kernel restarts: an output left by an earlier
   // kernel with the same id would otherwise be redrawn too.
-  const displayId = options.displayId ?? `sweep-progress-${Deno.pid}-${++displayCount}`;
+  const displayId = options.displayId ?? `sweep-progress-${kernelProcessId()}-${++displayCount}`;
   const timer = startTimer(options.clock);
   const maxUpdates = options.maxUpdates ?? 20;
   let shown = false;
@@ -213,9 +215,12 @@ export function formatProgress(state: ProgressState, options: FormatProgressOpti
 
 /**
  * The progress sink that suits where the code runs: the notebook's output in Deno's
- * Jupyter kernel, else a bar on stderr when it is a terminal, else none (undefined).
+ * Jupyter kernel (or the page's progress bar in a browser page), else a bar on stderr when
+ * it is a terminal, else none (undefined).
  */
 export function autoProgress(options: ProgressDisplayOptions = {}): ProgressSink | undefined {
+  const host = hostProgress();
+  if (host !== undefined) return host;
   if (inJupyter()) return jupyterProgress(options);
   if (stderrIsTerminal()) return terminalProgress({ ...options, interactive: true });
   return undefined;
@@ -232,7 +237,9 @@ export function resolveProgress(
   minTrials = 1,
 ): ProgressSink | undefined {
   if (progress === false) return undefined;
-  if (progress === true) return inJupyter() ? jupyterProgress() : terminalProgress();
+  if (progress === true) {
+    return hostProgress() ?? (inJupyter() ? jupyterProgress() : terminalProgress());
+  }
   if (progress !== undefined) {
     if (typeof progress?.update !== "function") {
       throw new TypeError("Cannot report progress: progress must be a boolean or a ProgressSink");
@@ -244,40 +251,10 @@ export function resolveProgress(
 
 /** Whether the code runs in Deno's Jupyter kernel. */
 export function inJupyter(): boolean {
-  try {
-    // Outside `deno jupyter`, reading Deno.jupyter throws.
-    return typeof Deno.jupyter?.broadcast === "function";
-  } catch {
-    return false;
-  }
+  return inJupyterKernel();
 }
 
 // ---- helpers ---------------------------------------------------------------------------
-
-function denoJupyterBroadcast(): JupyterBroadcast {
-  if (!inJupyter()) {
-    throw new Error("Cannot show progress in a notebook: this is not Deno's Jupyter kernel");
-  }
-  return (messageType, content) => {
-    void Deno.jupyter.broadcast(messageType, content);
-  };
-}
-
-function stderrIsTerminal(): boolean {
-  try {
-    return Deno.stderr.isTerminal();
-  } catch {
-    return false;
-  }
-}
-
-const encoder = new TextEncoder();
-
-function writeStderr(text: string): void {
-  const bytes = encoder.encode(text);
-  let written = 0;
-  while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
-}
 
 /** Remembers when a sweep started, by the caller's clock, to tell how long it took. */
 function startTimer(clock: (() => number) | undefined) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readTextFile, writeTextFile } from "./files.ts";
 import { type History, HistoryError, parseHistory } from "./operation.ts";
 
 /**
@@ -61,7 +62,7 @@ export function historyToJson(history: History): string {
  * ```
  */
 export async function loadHistory(path: string | URL): Promise<History> {
-  const text = await Deno.readTextFile(path);
+  const text = await readTextFile(path);
   try {
     return historyFromJson(text);
   } catch (error) {
@@ -83,5 +84,5 @@ export async function loadHistory(path: string | URL): Promise<History> {
  * ```
  */
 export async function saveHistory(path: string | URL, history: History): Promise<void> {
-  await Deno.writeTextFile(path, historyToJson(history));
+  await writeTextFile(path, historyToJson(history));
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readTextFile, realPath } from "./files.ts";
 import { historyFromJson } from "./io.ts";
 import type { History } from "./operation.ts";
 
@@ -25,7 +26,7 @@ export interface JepsenEtcdHistory {
 export function jepsenEtcdDir(): string {
   // Through the real path: a copy of the notebooks may reach lib/ through a symlink, and
   // module URLs keep the link's path.
-  const historyDir = Deno.realPathSync(new URL(".", import.meta.url));
+  const historyDir = realPath(new URL(".", import.meta.url));
   return `${historyDir}/../../data/jepsen-etcd`;
 }
 
@@ -44,7 +45,7 @@ export async function loadJepsenEtcd(folder?: string): Promise<JepsenEtcdHistory
   const dir = folder ?? jepsenEtcdDir();
   const read = async (file: string) => {
     try {
-      return await Deno.readTextFile(`${dir}/${file}`);
+      return await readTextFile(`${dir}/${file}`);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
       throw new Error(`Cannot load the Jepsen etcd histories: ${why}`, { cause: error });

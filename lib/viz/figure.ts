@@ -7,7 +7,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { type DomElement, plotDocument } from "./dom.ts";
-import { displayWhenFlushed, kernelTurn } from "./jupyter.ts";
+import { displayNow, displayWhenFlushed } from "./jupyter.ts";
 
 /** The MIME bundle a {@link Figure} hands to Jupyter. */
 export interface FigureBundle {
@@ -180,12 +180,7 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  */
 export async function show(item: Showable): Promise<string> {
   const bundle = await displayBundle(item);
-  const jupyter = jupyterNamespace();
-  if (jupyter !== undefined) {
-    await jupyter.display(bundle, { raw: true });
-    // The display is queued, not sent: one turn of the loop sends it with this cell.
-    await kernelTurn();
-  }
+  await displayNow(bundle);
   return bundle["text/html"] ?? bundle["text/plain"] ?? "";
 }
 
@@ -202,21 +197,6 @@ function displayBundle(item: Showable): Record<string, string> | Promise<Record<
   throw new TypeError(
     "Cannot show this value: it is not a figure, markup or an object with a Jupyter display",
   );
-}
-
-interface JupyterNamespace {
-  display(bundle: Record<string, string>, options: { raw: boolean }): Promise<void>;
-}
-
-function jupyterNamespace(): JupyterNamespace | undefined {
-  // Reading Deno.jupyter throws outside `deno jupyter`; a browser has no Deno at all.
-  try {
-    const deno = (globalThis as { Deno?: { jupyter?: JupyterNamespace } }).Deno;
-    const jupyter = deno?.jupyter;
-    return typeof jupyter?.display === "function" ? jupyter : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const GEOMETRY = /\s(d|transform|points|x|y|x1|x2|y1|y2|cx|cy|r|width|height)="([^"]*)"/g;
