@@ -168,16 +168,19 @@ export async function bundleForBrowser(
 
 /**
  * The import map a browser bundle is built with: deno.json's imports plus every host
- * remap, keyed by absolute file URLs (the temporary config lives outside the repository).
+ * remap (`remaps`, default {@link HOST_REMAPS}), keyed by absolute file URLs (the
+ * temporary config lives outside the repository).
  *
  * @throws {Error} naming a remap whose module or browser stand-in does not exist.
  */
-export async function browserConfig(): Promise<{ imports: Record<string, string> }> {
+export async function browserConfig(
+  remaps: readonly HostRemap[] = HOST_REMAPS,
+): Promise<{ imports: Record<string, string> }> {
   const project = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json"))) as {
     imports?: Record<string, string>;
   };
   const imports: Record<string, string> = { ...project.imports };
-  for (const remap of HOST_REMAPS) {
+  for (const remap of remaps) {
     for (const path of [remap.module, remap.browser]) {
       if (!(await isFile(join(REPO_ROOT, path)))) {
         throw new Error(

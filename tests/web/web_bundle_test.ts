@@ -73,3 +73,14 @@ Deno.test("the browser import map remaps every host module by file URL, and keep
     assert.equal(imports[from], new URL(`../../${remap.browser}`, import.meta.url).href);
   }
 });
+
+Deno.test("a remap to a missing browser module fails the build, named", async () => {
+  const missing = { module: "lib/viz/jupyter.ts", browser: "web/host/no_such_host.ts" };
+  await assert.rejects(
+    browserConfig([...HOST_REMAPS, missing]),
+    new Error(
+      "Cannot bundle for the browser: the host remap lib/viz/jupyter.ts -> " +
+        "web/host/no_such_host.ts names web/host/no_such_host.ts, which does not exist",
+    ),
+  );
+});
