@@ -165,11 +165,12 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 /**
  * Displays something now, when running in the Deno Jupyter kernel: a figure, markup, any
  * object with its own Jupyter display (a table, a checked claim, an exercise result), or
- * any other value, formatted as a cell's value would be. It resolves once the output has
- * been sent with this cell, and to nothing, so `await show(figure)` can end a cell:
- * a cell whose value is a display is sent after the cell reports it has finished, and a
- * front end may drop it or file it under the next cell. Outside the kernel (tests,
- * scripts, a browser page) it shows nothing; {@link markupOf} gives the markup instead.
+ * any other value, formatted as a cell's value would be. It resolves after the kernel has
+ * had a turn to send the output with this cell, and to nothing, so `await show(figure)` can
+ * end a cell: the kernel sends a cell's value only after the cell's code has finished, often
+ * after it has reported the cell finished, and a front end then drops it or files it under
+ * the next cell. Outside the kernel (tests, scripts, a browser page) it shows nothing;
+ * {@link markupOf} gives the markup instead.
  *
  * @example
  * ```ts
@@ -191,10 +192,10 @@ export async function show(item: Showable): Promise<void> {
 }
 
 /**
- * Prints text like `console.log`, and resolves once the kernel has sent it with this cell.
- * A cell that ends by printing after it awaited something can otherwise have its text sent
- * after the cell reports it has finished; ending it with `await print(...)` cannot.
- * Outside the kernel it is `console.log`.
+ * Prints text like `console.log`, and resolves after the kernel has had a turn to send it
+ * with this cell. A cell that ends by printing after it awaited something otherwise has its
+ * text sent after the cell reports it has finished now and then; ending it with
+ * `await print(...)` keeps the text with its cell. Outside the kernel it is `console.log`.
  *
  * @example
  * ```ts
