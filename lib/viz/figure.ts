@@ -167,7 +167,7 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  * object with its own Jupyter display (a table, a checked claim, an exercise result), or
  * any other value, formatted as a cell's value would be. It resolves after the kernel has
  * had a turn to send the output with this cell, and to nothing, so `await show(figure)` can
- * end a cell: the kernel sends a cell's value only after the cell's code has finished, often
+ * end a cell: the kernel sends a cell's value only after the cell's code has finished, at times
  * after it has reported the cell finished, and a front end then drops it or files it under
  * the next cell. Outside the kernel (tests, scripts, a browser page) it shows nothing;
  * {@link markupOf} gives the markup instead.
