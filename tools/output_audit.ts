@@ -13,7 +13,8 @@
  * deno task audit:outputs --runs 5 00 02  # chapters 00 and 02, 5 runs
  * ```
  *
- * Exits 1 when an output is missing or misfiled, and prints which.
+ * Exits 1 when an output is missing or misfiled, or a cell's output is its value (which the
+ * kernel may send late: end the cell with `await show(...)`), and prints which.
  *
  * @module
  */
@@ -160,6 +161,11 @@ export interface ChapterAudit {
   readonly runs: number;
   /** Every difference, over all runs, with the run's number. */
   readonly differences: readonly (OutputDifference & { readonly run: number })[];
+  /**
+   * Code cells whose output is their value (an `execute_result`, under the executor): the
+   * kernel sends a value late, so these are the outputs at risk. Each "cell N (first line)".
+   */
+  readonly values: readonly string[];
 }
 
 /** Executes the chapters with both clients and compares them cell by cell. */
@@ -190,9 +196,13 @@ export async function auditOutputs(options: AuditOptions = {}): Promise<ChapterA
       compareOutputs(reference, notebook).map((difference) => ({ ...difference, run: run + 1 }))
     );
     const codeCells = reference.cells.filter((cell) => cell.cell_type === "code");
+    const values = [...reference.cells.entries()]
+      .filter(([, cell]) => cell.outputs?.some((o) => o.output_type === "execute_result"))
+      .map(([index, cell]) => `cell ${index} (${firstSourceLine(cell, 60)})`);
     return {
       slug: chapterSlug(path),
       codeCells: codeCells.length,
+      values,
       outputs: codeCells.reduce((total, cell) => total + cellOutputKeys(cell).length, 0),
       runs,
       differences,
@@ -229,20 +239,24 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const audits = await auditOutputs(args);
-  let missing = 0, misfiled = 0, outputs = 0;
+  let missing = 0, misfiled = 0, outputs = 0, values = 0;
   for (const audit of audits) {
     const m = audit.differences.filter((d) => d.kind === "missing").length;
     const f = audit.differences.length - m;
     missing += m;
     misfiled += f;
     outputs += audit.outputs * audit.runs;
+    values += audit.values.length;
     console.log(
-      `${audit.slug}: ${audit.outputs} outputs in ${audit.codeCells} code cells × ${audit.runs} runs: ${m} missing, ${f} misfiled`,
+      `${audit.slug}: ${audit.outputs} outputs in ${audit.codeCells} code cells × ${audit.runs} runs: ${m} missing, ${f} misfiled, ${audit.values.length} cell values`,
     );
+    for (const value of audit.values) console.log(`  value (end it with await show): ${value}`);
     for (const d of audit.differences) {
       console.log(`  run ${d.run}, cell ${d.cellIndex} (${d.firstLine}): ${d.kind} ${d.output}`);
     }
   }
-  console.log(`total: ${outputs} outputs checked: ${missing} missing, ${misfiled} misfiled`);
-  Deno.exit(missing + misfiled === 0 ? 0 : 1);
+  console.log(
+    `total: ${outputs} outputs checked: ${missing} missing, ${misfiled} misfiled, ${values} cell values`,
+  );
+  Deno.exit(missing + misfiled + values === 0 ? 0 : 1);
 }

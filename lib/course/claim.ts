@@ -47,7 +47,7 @@ export class ClaimError extends Error {
 }
 
 /**
- * A claim that held. As the last expression of a notebook cell it shows as a green
+ * A claim that held. Shown in a notebook (`await show(claim(...))`) it is a green
  * "✓ claim" line with its evidence; `toString()` gives the same as plain text.
  */
 export class Claim {

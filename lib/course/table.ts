@@ -21,7 +21,7 @@ export interface TableOptions {
 }
 
 /**
- * Rows shown as a table. As the last expression of a notebook cell it shows as an HTML
+ * Rows shown as a table. Shown in a notebook (`await show(table(rows))`) it is an HTML
  * table (numbers right-aligned, to four significant digits); `toString()` gives aligned
  * plain text.
  */

@@ -30,7 +30,7 @@ export interface ExerciseResultInit {
 }
 
 /**
- * The verdict of a self-check. As the last expression of a notebook cell it shows as a
+ * The verdict of a self-check. Shown in a notebook (`await show(result)`) it is a
  * box with a green ✓ or a red ✗, the title and the findings, then its figures (a
  * counterexample drawn); elsewhere `toString()` gives the findings as plain text.
  *

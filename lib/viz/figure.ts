@@ -7,7 +7,13 @@
  */
 import * as Plot from "@observablehq/plot";
 import { type DomElement, plotDocument } from "./dom.ts";
-import { displayNow, displayWhenFlushed } from "./jupyter.ts";
+import {
+  displayNow,
+  displayWhenFlushed,
+  inJupyterKernel,
+  inspectValue,
+  kernelTurn,
+} from "./jupyter.ts";
 
 /** The MIME bundle a {@link Figure} hands to Jupyter. */
 export interface FigureBundle {
@@ -25,8 +31,8 @@ export interface FigureBundle {
 const PLOT_ID = /plot-(clip|pattern|marker)-\d+/g;
 
 /**
- * A rendered chart. Show it by making it the last expression of a notebook cell (Jupyter
- * calls its display method), or use {@link show} mid-cell; read `.html` for its markup.
+ * A rendered chart. Show it in a notebook with `await show(figure)` (see {@link show});
+ * read `.html` for its markup.
  *
  * @example
  * ```ts
@@ -34,7 +40,7 @@ const PLOT_ID = /plot-(clip|pattern|marker)-\d+/g;
  *
  * const figure = plot({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
  * figure.html.startsWith("<svg"); // true
- * figure; // as a cell's last expression: the chart, inline
+ * await show(figure); // in a notebook: the chart, inline
  * ```
  */
 export class Figure {
@@ -153,21 +159,25 @@ export function legend(options: Plot.LegendScales): Figure {
 }
 
 /**
- * Anything {@link show} can display: a figure, markup, an object with an `html` string, or
- * any object with its own Jupyter display (a method under `Symbol.for("Jupyter.display")`
- * returning a MIME bundle). `Symbol.for` keys cannot be typed, so objects are accepted
- * here and checked when shown.
+ * Anything {@link show} can display: a figure, markup, an object with an `html` string, an
+ * object with its own Jupyter display (a method under `Symbol.for("Jupyter.display")`
+ * returning a MIME bundle), or any other object, shown as its plain-text inspection.
+ * `Symbol.for` keys cannot be typed, so objects are accepted here and checked when shown.
  */
 export type Showable = Figure | string | object;
 
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
 /**
- * Displays something now, in the middle of a cell, when running in the Deno Jupyter
- * kernel (awaiting it makes sure the output is sent before the cell goes on): a figure,
- * markup, or any object with its own Jupyter display (a table, a checked claim, an
- * exercise result). Outside the kernel it shows nothing. Either way it resolves to the
- * HTML (or, failing that, the plain text) shown, so scripts and tests can use it.
+ * Displays something now, when running in the Deno Jupyter kernel: a figure, markup, any
+ * object with its own Jupyter display (a table, a checked claim, an exercise result), or
+ * any other value, formatted as a cell's value would be. It resolves after the kernel has
+ * had a turn to send the output with this cell, and to nothing, so `await show(figure)` can
+ * end a cell: the kernel sends a cell's value only after the cell's code has finished, at times
+ * after it has reported the cell finished, and a front end then drops it or files it under
+ * the next cell. In an exported page's Try it cell it shows under the cell; elsewhere (tests,
+ * scripts) it shows nothing;
+ * {@link markupOf} gives the markup instead.
  *
  * @example
  * ```ts
@@ -175,12 +185,41 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  *
  * const runWith = (loss: number) => [1, 2, 3, 4].map((ms) => ({ latencyMs: ms * (1 + 10 * loss) }));
  * for (const loss of [0, 0.1, 0.3]) await show(histogram(runWith(loss), { x: "latencyMs" }));
- * // in a notebook: three charts in one cell; elsewhere, each call resolves to the chart's HTML
+ * // in a notebook: three charts in one cell, each sent before the cell finishes
  * ```
  */
-export async function show(item: Showable): Promise<string> {
+export async function show(item: Showable): Promise<void> {
   const bundle = await displayBundle(item);
   await displayNow(bundle);
+}
+
+/**
+ * Prints text like `console.log`, and resolves after the kernel has had a turn to send it
+ * with this cell. A cell that ends by printing after it awaited something otherwise has its
+ * text sent after the cell reports it has finished now and then; ending it with
+ * `await print(...)` keeps the text with its cell. Outside the kernel it is `console.log`.
+ *
+ * @example
+ * ```ts
+ * await print("3 runs, 0 failures");
+ * ```
+ */
+export async function print(...values: unknown[]): Promise<void> {
+  console.log(...values);
+  if (inJupyterKernel()) await kernelTurn();
+}
+
+/**
+ * The markup {@link show} displays for `item`: its HTML or, failing that, its plain text.
+ * For scripts and tests, which have no notebook to show it in.
+ *
+ * @example
+ * ```ts
+ * (await markupOf("<b>hi</b>")) === "<b>hi</b>"; // true
+ * ```
+ */
+export async function markupOf(item: Showable): Promise<string> {
+  const bundle = await displayBundle(item);
   return bundle["text/html"] ?? bundle["text/plain"] ?? "";
 }
 
@@ -188,15 +227,15 @@ export async function show(item: Showable): Promise<string> {
 function displayBundle(item: Showable): Record<string, string> | Promise<Record<string, string>> {
   if (item instanceof Figure) return item.bundle();
   if (typeof item === "string") return { "text/html": item, "text/plain": "Figure" };
-  const display = (item as Record<symbol, unknown>)[JUPYTER_DISPLAY];
-  if (typeof display === "function") {
-    return display.call(item) as Record<string, string> | Promise<Record<string, string>>;
+  if (item !== null && typeof item === "object") {
+    const display = (item as Record<symbol, unknown>)[JUPYTER_DISPLAY];
+    if (typeof display === "function") {
+      return display.call(item) as Record<string, string> | Promise<Record<string, string>>;
+    }
+    const html = (item as { html?: unknown }).html;
+    if (typeof html === "string") return { "text/html": html, "text/plain": "Figure" };
   }
-  const html = (item as { html?: unknown }).html;
-  if (typeof html === "string") return { "text/html": html, "text/plain": "Figure" };
-  throw new TypeError(
-    "Cannot show this value: it is not a figure, markup or an object with a Jupyter display",
-  );
+  return { "text/plain": inspectValue(item) };
 }
 
 const GEOMETRY = /\s(d|transform|points|x|y|x1|x2|y1|y2|cx|cy|r|width|height)="([^"]*)"/g;

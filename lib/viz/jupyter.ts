@@ -8,7 +8,10 @@
  * suffer: a cell's value (the kernel formats and sends it asynchronously, after the cell
  * has run), `Deno.jupyter.display` and `broadcast` whose promises nothing awaits, and even
  * an awaited display when no timer is pending. Waiting for one timer turn keeps the loop
- * running until the queued messages are sent, which is what the helpers here do.
+ * running until the queued messages are sent, which is what the helpers here do. A cell's
+ * value cannot be made safe this way (it is formatted after the cell's code has finished), so
+ * chapters end a cell with `await show(...)` or `await print(...)` (figure.ts), which
+ * resolve only after that turn, and leave the cell's value `undefined`.
  *
  * This is the one place in the library that uses a timer; it never affects results. It is
  * also the library's one door to the kernel (displays, progress messages, the process id):
@@ -61,6 +64,11 @@ export async function displayNow(bundle: DisplayBundle): Promise<void> {
   await jupyter.display(bundle, { raw: true });
   // The display is queued, not sent: one turn of the loop sends it with this cell.
   await kernelTurn();
+}
+
+/** A value's plain text as the kernel prints a cell's value: Deno's inspection. */
+export function inspectValue(value: unknown): string {
+  return Deno.inspect(value);
 }
 
 /**

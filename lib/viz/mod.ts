@@ -28,7 +28,7 @@ export type {
   PercentileRow,
   SweepLinesOptions,
 } from "./charts.ts";
-export { Figure, legend, plot, readableLogTicks, show } from "./figure.ts";
+export { Figure, legend, markupOf, plot, print, readableLogTicks, show } from "./figure.ts";
 export type { FigureBundle, Showable } from "./figure.ts";
 export {
   spaceTimeDiagram,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { table, tally } from "../../lib/course/mod.ts";
-import { show } from "../../lib/viz/mod.ts";
+import { markupOf } from "../../lib/viz/mod.ts";
 
 /** What the Deno kernel calls to show a value: its MIME bundle. */
 function bundleOf(value: object): Record<string, string> {
@@ -95,7 +95,7 @@ Deno.test("tally's counts add up to the rows of each group", () => {
   }));
 });
 
-Deno.test("show displays a table through its own Jupyter display", async () => {
-  const shown = await show(table([{ k: 1, p99Ms: 104.1 }]));
+Deno.test("markupOf renders a table through its own Jupyter display", async () => {
+  const shown = await markupOf(table([{ k: 1, p99Ms: 104.1 }]));
   assert.ok(shown.includes("<table") && shown.includes("104.1"));
 });

@@ -16,7 +16,7 @@ import {
   renderChapterPage,
 } from "../../tools/html_page.ts";
 import { type ExecutedNotebook, executeNotebook, formatCellFailure } from "../../tools/jupyter.ts";
-import { chapterSlug } from "../../tools/notebook_json.ts";
+import { chapterSlug, firstSourceLine, type Notebook } from "../../tools/notebook_json.ts";
 
 /** What a passing chapter showed. */
 export interface ChapterCheck {
@@ -64,4 +64,20 @@ export function checkExecutedChapter(
     `${file}'s exported page would load from the network: ${remote.join(", ")}`,
   );
   return { figures, svgElements, html };
+}
+
+/**
+ * The code cells whose output is their value (an `execute_result`), each as "cell N
+ * (`first line`)". Deno's kernel sends a value after the cell may already have been
+ * reported finished, so a standard client can drop it or file it under the next cell;
+ * chapters end such cells with `await show(...)` instead.
+ */
+export function cellsShowingTheirValue(notebook: Notebook): string[] {
+  const found: string[] = [];
+  for (const [index, cell] of notebook.cells.entries()) {
+    if (cell.outputs?.some((output) => output.output_type === "execute_result")) {
+      found.push(`cell ${index} (\`${firstSourceLine(cell, 60)}\`)`);
+    }
+  }
+  return found;
 }

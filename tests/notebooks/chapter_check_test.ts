@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ExecutedNotebook } from "../../tools/jupyter.ts";
 import type { Cell } from "../../tools/notebook_json.ts";
-import { checkExecutedChapter } from "./chapter_check.ts";
+import { cellsShowingTheirValue, checkExecutedChapter } from "./chapter_check.ts";
 
 const SVG = '<svg viewBox="0 0 4 4"><rect width="2" height="2"/></svg>';
 
@@ -49,4 +49,16 @@ Deno.test("checkExecutedChapter fails a page that would load a remote resource",
     () => checkExecutedChapter(executed([remote])),
     /would load from the network: <img src="https:\/\/cdn\.example\/x\.png">/,
   );
+});
+
+Deno.test("cellsShowingTheirValue names the cells whose output is their value", () => {
+  const value: Cell = {
+    cell_type: "code",
+    source: "table(rows)",
+    metadata: {},
+    outputs: [{ output_type: "execute_result", execution_count: 3, data: { "text/plain": "t" } }],
+  };
+  const run = executed([display({ "text/html": SVG }), value]);
+  assert.deepEqual(cellsShowingTheirValue(run.notebook), ["cell 1 (`table(rows)`)"]);
+  assert.deepEqual(cellsShowingTheirValue(executed([display({ "text/html": SVG })]).notebook), []);
 });

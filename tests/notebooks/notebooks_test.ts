@@ -1,16 +1,16 @@
 /**
  * Runs every chapter (`notebooks/*.ipynb`, in order) through the real Deno kernel, at most
- * two at a time, and checks the exported page of each: one test per chapter.
+ * two at a time, and checks the exported page of each, and that no cell's output is its
+ * value (a chapter shows with `await show(...)`): one test per chapter.
  *
- * `NOTEBOOKS_DIR=path/to/dir` runs the chapters of another folder instead (for example the
- * fixtures in tests/fixtures/notebooks/book).
+ * `NOTEBOOKS_DIR=path/to/dir` runs the chapters of another folder instead.
  */
 import assert from "node:assert/strict";
 import { basename } from "node:path";
 import { type ChapterRef, notebookTitle } from "../../tools/html_page.ts";
 import { type ExecutedNotebook, NOTEBOOKS_DIR } from "../../tools/jupyter.ts";
 import { chapterSlug, listNotebooks, readNotebook } from "../../tools/notebook_json.ts";
-import { checkExecutedChapter, runChapter } from "./chapter_check.ts";
+import { cellsShowingTheirValue, checkExecutedChapter, runChapter } from "./chapter_check.ts";
 
 const FAILING_FIXTURE = new URL("../fixtures/notebooks/failing/01_throws.ipynb", import.meta.url)
   .pathname;
@@ -65,7 +65,15 @@ for (const [index, path] of chapters.entries()) {
     async fn() {
       const run = start(index);
       start(index + 1);
-      checkExecutedChapter(await run!, { previous: refs[index - 1], next: refs[index + 1] });
+      const executed = await run!;
+      checkExecutedChapter(executed, { previous: refs[index - 1], next: refs[index + 1] });
+      const values = cellsShowingTheirValue(executed.notebook);
+      assert.deepEqual(
+        values,
+        [],
+        `${basename(path)} shows cell values, which a standard client can lose: ` +
+          `end these with \`await show(...)\`: ${values.join(", ")}`,
+      );
     },
   });
 }

@@ -1,7 +1,8 @@
+import { inspectValue as inspectInPage } from "../../web/host/jupyter.ts";
 import assert from "node:assert/strict";
 import { plotDocument } from "../../lib/viz/dom.ts";
 import { roundGeometry, stableMarkup } from "../../lib/viz/figure.ts";
-import { Figure, legend, Plot, plot, show } from "../../lib/viz/mod.ts";
+import { Figure, legend, markupOf, Plot, plot, print, show } from "../../lib/viz/mod.ts";
 import { encodePng, parseColor, RasterCanvas } from "../../lib/viz/dom.ts";
 import { count, select } from "./helpers.ts";
 
@@ -172,20 +173,45 @@ Deno.test("legend renders a standalone legend figure", () => {
   assert.throws(() => legend({}), /Cannot draw a legend/);
 });
 
-Deno.test("show returns the markup and does nothing else outside the kernel", async () => {
+Deno.test("show resolves to nothing and shows nothing outside the kernel", async () => {
   const figure = plot({ marks: [Plot.dot(points, { x: "x", y: "y" })] });
-  assert.equal(await show(figure), figure.html);
-  assert.equal(await show("<b>hi</b>"), "<b>hi</b>");
+  assert.equal(await show(figure), undefined);
+  assert.equal(await show("<b>hi</b>"), undefined);
+  assert.equal(await show({ n: 1 }), undefined);
 });
 
-Deno.test("show uses an object's own Jupyter display, and refuses what has none", async () => {
+Deno.test("show never throws where there is no Deno at all (a browser page)", async () => {
+  const deno = Object.getOwnPropertyDescriptor(globalThis, "Deno")!;
+  const figure = plot({ marks: [Plot.dot(points, { x: "x", y: "y" })] });
+  Reflect.deleteProperty(globalThis, "Deno");
+  try {
+    assert.equal("Deno" in globalThis, false);
+    assert.equal(await show(figure), undefined);
+  } finally {
+    Object.defineProperty(globalThis, "Deno", deno);
+  }
+});
+
+Deno.test("a browser page shows a plain value as JSON (it has no Deno.inspect)", () => {
+  assert.equal(inspectInPage({ n: 1 }), '{\n  "n": 1\n}');
+  assert.equal(inspectInPage(undefined), "undefined");
+});
+
+Deno.test("markupOf gives the markup show displays", async () => {
+  const figure = plot({ marks: [Plot.dot(points, { x: "x", y: "y" })] });
+  assert.equal(await markupOf(figure), figure.html);
+  assert.equal(await markupOf("<b>hi</b>"), "<b>hi</b>");
+});
+
+Deno.test("markupOf uses an object's own Jupyter display, else its inspection", async () => {
   const table = {
     [Symbol.for("Jupyter.display")]: () => ({ "text/html": "<table></table>", "text/plain": "t" }),
   };
-  assert.equal(await show(table), "<table></table>");
+  assert.equal(await markupOf(table), "<table></table>");
   const textOnly = { [Symbol.for("Jupyter.display")]: () => ({ "text/plain": "only text" }) };
-  assert.equal(await show(textOnly), "only text");
-  await assert.rejects(() => show({} as never), /Cannot show this value/);
+  assert.equal(await markupOf(textOnly), "only text");
+  assert.equal(await markupOf({ html: "<i>x</i>" }), "<i>x</i>");
+  assert.equal(await markupOf({ a: 1 }), Deno.inspect({ a: 1 }));
 });
 
 Deno.test("Figure refuses what is not a rendered element", () => {
@@ -208,4 +234,16 @@ Deno.test("plot labels a log axis with plain numbers, not SI prefixes", () => {
       .html,
   );
   assert.ok(own.includes("200m"), `${own}`);
+});
+
+Deno.test("print logs its values and resolves to nothing outside the kernel", async () => {
+  const logged: unknown[][] = [];
+  const log = console.log;
+  console.log = (...values: unknown[]) => logged.push(values);
+  try {
+    assert.equal(await print("3 runs,", 0, "failures"), undefined);
+  } finally {
+    console.log = log;
+  }
+  assert.deepEqual(logged, [["3 runs,", 0, "failures"]]);
 });

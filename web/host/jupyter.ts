@@ -35,6 +35,15 @@ export function displayNow(bundle: DisplayBundle): Promise<void> {
   return Promise.resolve();
 }
 
+/** A value's plain text: JSON where it can be, else the value as a string (a page has no Deno.inspect). */
+export function inspectValue(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /**
  * There is no kernel to broadcast to.
  *
