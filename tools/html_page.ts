@@ -43,6 +43,26 @@ export interface ChapterPageOptions {
   readonly next?: ChapterRef;
   /** The notebook's path as the footer names it. Default `notebooks/<slug>.ipynb`. */
   readonly sourceName?: string;
+  /**
+   * The scripts that let a reader edit and run the chapter's Try it cells in the page.
+   * When given and the chapter has a Try it cell, the page marks those cells
+   * (`data-try-it="<cell index>"`), embeds every code cell's source as JSON and loads the
+   * page script; with scripts off it reads exactly as without. Default: no scripts.
+   */
+  readonly runtime?: PageRuntime;
+}
+
+/** Where a page's in-browser runtime lives, relative to the page. */
+export interface PageRuntime {
+  /** The page script (a classic script). */
+  readonly page: string;
+  /** The module worker that runs cells. */
+  readonly worker: string;
+}
+
+/** Whether a cell is a "Try it" cell: a code cell whose first line starts `// Try it`. */
+export function isTryItCell(cell: Cell): boolean {
+  return cell.cell_type === "code" && /^\/\/ Try it/.test(joinText(cell.source).trimStart());
 }
 
 /** Options for {@link renderIndexPage}. */
@@ -108,7 +128,9 @@ export function renderChapterPage(notebook: Notebook, options: ChapterPageOption
   const courseTitle = options.courseTitle ?? DEFAULT_COURSE_TITLE;
   const title = options.title ?? notebookTitle(notebook, options.slug);
   const marked = createMarked();
-  const body = notebook.cells.map((cell) => renderCell(cell, marked)).filter(Boolean).join("\n");
+  const live = options.runtime !== undefined && notebook.cells.some(isTryItCell);
+  const body = notebook.cells.map((cell, index) => renderCell(cell, marked, live ? index : -1))
+    .filter(Boolean).join("\n");
   const number = chapterNumber(options.slug);
   return page({
     title: number ? `${number}. ${title} · ${courseTitle}` : `${title} · ${courseTitle}`,
@@ -122,6 +144,7 @@ export function renderChapterPage(notebook: Notebook, options: ChapterPageOption
       `<footer class="site-footer">Rendered from <code>${
         escapeHtml(options.sourceName ?? `notebooks/${options.slug}.ipynb`)
       }</code>; open it with <code>deno task lab</code> to run it and change it.</footer>`,
+      live ? runtimeScripts(notebook, options.runtime!) : "",
     ].filter(Boolean).join("\n"),
   });
 }
@@ -258,7 +281,21 @@ function cssRemoteUrls(css: string): string[] {
 // ---------------------------------------------------------------------------------------
 // Cells and outputs
 
-function renderCell(cell: Cell, marked: Marked): string {
+/**
+ * The embedded code cells (see web/messages.ts, `PageData`) and the page script. `<` is
+ * escaped in the JSON so that no cell's text can close the script element.
+ */
+function runtimeScripts(notebook: Notebook, runtime: PageRuntime): string {
+  const cells = notebook.cells.flatMap((cell, index) =>
+    cell.cell_type === "code" ? [{ index, source: joinText(cell.source) }] : []
+  );
+  const json = JSON.stringify({ worker: runtime.worker, cells }).replace(/</g, "\\u003c");
+  return `<script type="application/json" id="notebook-cells">${json}</script>\n` +
+    `<script src="${escapeHtml(runtime.page)}" defer></script>`;
+}
+
+/** Renders a cell; `liveIndex` >= 0 marks a Try it cell with its notebook index. */
+function renderCell(cell: Cell, marked: Marked, liveIndex = -1): string {
   const tags = cellTags(cell);
   if (tags.includes("remove-cell")) return "";
   const source = joinText(cell.source);
@@ -283,7 +320,8 @@ function renderCell(cell: Cell, marked: Marked): string {
     ? ""
     : (cell.outputs ?? []).map((output) => renderOutput(output, marked)).join("\n");
   if (input === "" && outputs === "") return "";
-  return `<section class="cell code">\n${input}${
+  const live = liveIndex >= 0 && isTryItCell(cell) ? ` data-try-it="${liveIndex}"` : "";
+  return `<section class="cell code"${live}>\n${input}${
     outputs ? `\n<div class="outputs">\n${outputs}\n</div>` : ""
   }\n</section>`;
 }

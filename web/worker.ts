@@ -1,0 +1,35 @@
+/**
+ * The module worker that runs an exported chapter's cells in the reader's browser: the page
+ * sends the chapter's code cells (`load`) and then one `run` per Run button press; this
+ * worker answers with the run's outputs, console text, progress, errors and a final `done`
+ * (see web/messages.ts). To cancel a run, the page terminates the worker and starts a fresh
+ * one, whose scope starts empty.
+ *
+ * @module
+ */
+import { CellRunner } from "./cell_runner.ts";
+import { LIB_MODULES } from "./lib_registry.ts";
+import type { FromWorker, ToWorker } from "./messages.ts";
+
+/** The part of a worker's global scope this worker uses (Deno's types have no worker DOM). */
+interface WorkerScope {
+  onmessage: ((event: { data: ToWorker }) => void) | null;
+  postMessage(message: FromWorker): void;
+}
+
+const worker = globalThis as unknown as WorkerScope;
+const runner = new CellRunner({
+  modules: LIB_MODULES,
+  post: (message) => worker.postMessage(message),
+});
+
+// Runs go one at a time, in the order the page asked for them.
+let queue: Promise<void> = Promise.resolve();
+
+worker.onmessage = (event) => {
+  const message = event.data;
+  if (message.type === "load") runner.load(message.cells);
+  else if (message.type === "run") {
+    queue = queue.then(() => runner.run(message.runId, message.index, message.source));
+  }
+};
