@@ -60,9 +60,14 @@ export interface PageRuntime {
   readonly worker: string;
 }
 
-/** Whether a cell is a "Try it" cell: a code cell whose first line starts `// Try it`. */
+/**
+ * Whether a cell is a "Try it" cell: a code cell whose first non-blank line is a
+ * `// Try it` comment, or one tagged `try-it` where a comment does not fit.
+ */
 export function isTryItCell(cell: Cell): boolean {
-  return cell.cell_type === "code" && /^\/\/ Try it/.test(joinText(cell.source).trimStart());
+  if (cell.cell_type !== "code") return false;
+  if (cellTags(cell).includes("try-it")) return true;
+  return /^\/\/\s*try it\b/i.test(joinText(cell.source).trimStart());
 }
 
 /** Options for {@link renderIndexPage}. */

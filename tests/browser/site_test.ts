@@ -1,0 +1,154 @@
+/**
+ * The exported site's Try it cells, run in headless Chromium: a chapter is exported to a
+ * temporary folder, served, and opened; its Try it cell, run unchanged in the page, must
+ * draw exactly the figure the Deno kernel drew when the chapter was exported, and with one
+ * knob changed it must draw another. Needs Chromium and the Jupyter kernel (see
+ * tests/browser/chromium.ts); run it with `deno task test:site`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { launchChromium } from "./chromium.ts";
+import { applyKnobEdit, chooseKnobEdit } from "./try_it.ts";
+import { REPO_ROOT } from "../../tools/jupyter.ts";
+import { serveSite } from "../../tools/serve.ts";
+
+/** The chapters whose pages this test runs. */
+const CHAPTERS = ["00"];
+
+/** Longest one run may take in the page, first run (loading the library) included. */
+const RUN_TIMEOUT_MS = 120_000;
+
+async function exportSite(outDir: string, chapters: readonly string[]): Promise<void> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "export", "--out", outDir, ...chapters],
+    cwd: REPO_ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const log = new TextDecoder().decode(output.stderr);
+  assert.ok(output.success, `deno task export failed:\n${log}`);
+}
+
+/** The part of the page's DOM the checks read (Deno's types have no DOM). */
+interface PageNode {
+  readonly innerHTML: string;
+  readonly textContent: string | null;
+  readonly classList: { contains(name: string): boolean };
+  readonly dataset: Record<string, string | undefined>;
+  querySelector(selector: string): PageNode | null;
+  querySelectorAll(selector: string): Iterable<PageNode>;
+}
+
+/** What a Try it cell shows: its outputs' markup, figure by figure, and its text. */
+interface CellOutputs {
+  readonly figures: readonly string[];
+  readonly text: string;
+}
+
+function readOutputs(page: Page, index: string): Promise<CellOutputs> {
+  return page.evaluate((index) => {
+    const doc = (globalThis as unknown as { document: PageNode }).document;
+    const section = doc.querySelector(`section[data-try-it="${index}"]`)!;
+    const outputs = section.querySelector(".outputs");
+    return {
+      figures: [...(outputs?.querySelectorAll(".output.html, .output.figure") ?? [])]
+        .map((node) => node.innerHTML),
+      text: [...(outputs?.querySelectorAll("pre.output") ?? [])]
+        .map((node) => node.textContent ?? "").join("\n"),
+    };
+  }, index);
+}
+
+/** Clicks Run and waits for the run to end; resolves to the status line and the wall time. */
+async function run(page: Page, index: string): Promise<{ status: string; ms: number }> {
+  const section = page.locator(`section[data-try-it="${index}"]`);
+  const started = performance.now();
+  await section.locator("button.run").click();
+  await page.waitForFunction(
+    (index) => {
+      const doc = (globalThis as unknown as { document: PageNode }).document;
+      const section = doc.querySelector(`section[data-try-it="${index}"]`);
+      return section !== null && !section.classList.contains("running") &&
+        /Ran in|error|Cancelled/.test(section.querySelector(".run-status")?.textContent ?? "");
+    },
+    index,
+    { timeout: RUN_TIMEOUT_MS },
+  );
+  const ms = performance.now() - started;
+  return { status: (await section.locator(".run-status").textContent()) ?? "", ms };
+}
+
+Deno.test({
+  name: "a Try it cell run in the page draws the kernel's figure, and a changed knob redraws it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const site = await Deno.makeTempDir({ prefix: "site_test_" });
+    const profile = await Deno.makeTempDir({ prefix: "site_test_profile_" });
+    await exportSite(site, CHAPTERS);
+    const server = await serveSite({ dir: site, port: 0 });
+    const browser = await launchChromium({ userDataDir: profile });
+    try {
+      const pages = [...Deno.readDirSync(site)].map((entry) => entry.name)
+        .filter((name) => /^\d.*\.html$/.test(name)).sort();
+      assert.equal(pages.length, CHAPTERS.length);
+      for (const name of pages) {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (error) => errors.push(error.message));
+        await page.goto(server.url + name);
+        const indices = await page.locator("section[data-try-it]").evaluateAll((nodes) =>
+          nodes.map((node) => (node as unknown as PageNode).dataset.tryIt ?? "")
+        );
+        assert.ok(indices.length > 0, `${name} has no Try it cell`);
+        await page.getByText("Open in JupyterLab to go further").waitFor();
+
+        for (const index of indices) {
+          const exported = await readOutputs(page, index);
+          assert.ok(exported.figures.length > 0, `${name} cell ${index}: no exported figure`);
+
+          const unchanged = await run(page, index);
+          console.log(`${name} cell ${index}: unchanged run ${Math.round(unchanged.ms)} ms`);
+          assert.match(unchanged.status, /^Ran in/, unchanged.status);
+          const again = await readOutputs(page, index);
+          assert.deepEqual(again.figures, exported.figures, `${name} cell ${index}: figure`);
+          assert.equal(again.text, exported.text, `${name} cell ${index}: text output`);
+
+          const editor = page.locator(`section[data-try-it="${index}"] textarea.source-edit`);
+          const source = await editor.inputValue();
+          const edit = chooseKnobEdit(source);
+          assert.ok(edit, `${name} cell ${index}: no knob to change`);
+          await editor.fill(applyKnobEdit(source, edit));
+          const changed = await run(page, index);
+          console.log(
+            `${name} cell ${index}: ${edit.name} ${edit.before} → ${edit.after}, run ${
+              Math.round(changed.ms)
+            } ms`,
+          );
+          assert.match(changed.status, /^Ran in/, changed.status);
+          const redrawn = await readOutputs(page, index);
+          assert.equal(redrawn.figures.length, exported.figures.length);
+          assert.notDeepEqual(redrawn.figures, exported.figures, `${name} cell ${index}`);
+        }
+        assert.deepEqual(errors, []);
+        await page.close();
+      }
+
+      // From a file: URL no worker can start: the page says how to serve the site.
+      const page = await browser.newPage();
+      await page.goto(`file://${join(site, pages[0]!)}`);
+      await page.locator(".run-note").first().waitFor();
+      assert.equal(await page.locator("button.run").count(), 0);
+      assert.match(await page.locator(".run-note").first().innerText(), /deno task serve/);
+      await page.close();
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await Deno.remove(site, { recursive: true }).catch(() => {});
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+  },
+});
