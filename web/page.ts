@@ -17,6 +17,7 @@ import {
   type ToWorker,
 } from "./messages.ts";
 import type { MimeBundle } from "./host/page_sink.ts";
+import { highlightTypeScript } from "./highlight.ts";
 import type { ProgressState } from "../lib/experiments/progress.ts";
 
 // The repository type-checks with Deno's types, which have no DOM (adding the DOM library
@@ -37,6 +38,7 @@ interface El {
   src: string;
   alt: string;
   readonly scrollHeight: number;
+  scrollLeft: number;
   readonly dataset: Record<string, string | undefined>;
   readonly classList: { add(name: string): void; remove(name: string): void };
   readonly style: Record<string, string>;
@@ -194,6 +196,7 @@ class LiveCell {
   readonly #index: number;
   readonly #original: string;
   readonly #editor: El;
+  readonly #shadow: El;
   readonly #outputs: El;
   readonly #run: El;
   readonly #cancel: El;
@@ -218,12 +221,22 @@ class LiveCell {
     editor.setAttribute("aria-label", "The cell's code: edit it, then press Run");
     editor.addEventListener("input", () => this.#edited());
     editor.addEventListener("keydown", (event) => this.#key(event));
+    editor.addEventListener("scroll", () => {
+      this.#shadow.scrollLeft = editor.scrollLeft;
+    });
     this.#editor = editor;
+    // The highlighted code sits under a transparent text area: the reader edits the text
+    // area and sees the highlighting, which is redrawn on every edit.
+    const box = element("div", "code-editor");
+    this.#shadow = element("pre", "code-shadow");
+    this.#shadow.setAttribute("aria-hidden", "true");
+    box.append(this.#shadow, editor);
     const pre = section.querySelector("pre.source");
     if (pre) {
       pre.hidden = true;
-      pre.after(editor);
-    } else section.prepend(editor);
+      pre.after(box);
+    } else section.prepend(box);
+    this.#paint();
 
     const bar = element("div", "run-bar");
     this.#run = button("Run", "run", "Run this cell in the page (Shift-Enter)");
@@ -237,7 +250,7 @@ class LiveCell {
     this.#status = element("span", "run-status", "Runs in your browser");
     this.#status.setAttribute("role", "status");
     bar.append(this.#run, this.#cancel, this.#reset, this.#progress, this.#status);
-    editor.after(bar);
+    box.after(bar);
 
     let outputs = section.querySelector(".outputs");
     if (!outputs) {
@@ -257,7 +270,6 @@ class LiveCell {
     session.onBusy((busy) => {
       this.#run.disabled = busy;
     });
-    page.requestAnimationFrame(() => this.#fit());
   }
 
   /** Runs the cell's current code. */
@@ -350,13 +362,16 @@ class LiveCell {
 
   #edited(): void {
     this.#reset.hidden = this.#editor.value === this.#original.replace(/\s+$/, "");
-    this.#fit();
+    this.#paint();
   }
 
-  /** Sizes the code area to its content, like the code it replaced. */
-  #fit(): void {
-    this.#editor.style.height = "auto";
-    this.#editor.style.height = `${this.#editor.scrollHeight + 2}px`;
+  /** Redraws the highlighted copy under the text area; it also sizes the editor. */
+  #paint(): void {
+    // A trailing newline keeps a last empty line as tall as the text area's.
+    this.#shadow.innerHTML = `<code class="language-ts">${
+      highlightTypeScript(this.#editor.value)
+    }\n</code>`;
+    this.#shadow.scrollLeft = this.#editor.scrollLeft;
   }
 
   #key(event: PageEvent): void {
@@ -439,13 +454,20 @@ const STYLES = `
   color: var(--text); background: #f2f7fc; border: 1px solid #cfe0f1; border-radius: 6px; }
 .try-note p { margin: 0; }
 .try-note p + p { margin-top: 0.35rem; color: var(--muted); }
-.cell.code.live textarea.source-edit { display: block; width: 100%; margin: 0;
-  padding: 0.75rem 1rem; border: 0; border-left: 3px solid var(--accent);
-  border-radius: 0 4px 4px 0; background: var(--code-bg); color: var(--text);
-  font: 0.84rem/1.5 var(--mono); tab-size: 2; white-space: pre; overflow: auto hidden;
-  resize: none; box-shadow: inset 0 0 0 1px #e3e8ee; }
-.cell.code.live textarea.source-edit:focus { outline: none;
-  box-shadow: inset 0 0 0 1px var(--accent), 0 0 0 3px #d6e6f7; }
+.code-editor { position: relative; background: var(--code-bg);
+  border-left: 3px solid var(--accent); border-radius: 0 4px 4px 0;
+  box-shadow: inset 0 0 0 1px #e1e7ee; }
+.code-editor:focus-within { box-shadow: inset 0 0 0 1px var(--accent), 0 0 0 3px #d6e6f7; }
+.code-editor .code-shadow, .code-editor textarea.source-edit { margin: 0;
+  padding: 0.75rem 1rem; border: 0; font: 0.84rem/1.5 var(--mono); letter-spacing: normal;
+  tab-size: 2; white-space: pre; }
+.code-editor .code-shadow { background: transparent; overflow: hidden; pointer-events: none; }
+.code-editor .code-shadow code { font: inherit; }
+.code-editor textarea.source-edit { position: absolute; inset: 0; width: 100%; height: 100%;
+  display: block; color: transparent; background: transparent; caret-color: var(--text);
+  resize: none; overflow: auto hidden; outline: none; }
+.code-editor textarea.source-edit::selection { color: transparent;
+  background: rgba(11, 92, 173, 0.22); }
 .run-bar { display: flex; align-items: center; flex-wrap: wrap; gap: 0.5rem;
   margin: 0.5rem 0 0.1rem; font: 0.85rem/1.4 var(--sans); color: var(--muted); }
 .run-bar button { font: 600 0.85rem/1 var(--sans); padding: 0.45rem 0.95rem;
