@@ -98,7 +98,11 @@ export class CellRunner {
         .map((position) => before[position]!.index)
         .filter((cellIndex) => !this.#ran.has(cellIndex));
     } catch (error) {
-      post({ type: "error", runId, error: describeError(error, this.#failingIndex(error, index)) });
+      const failing = this.#failingIndex(error, index);
+      const failingSource = failing === index
+        ? cellSource
+        : this.#cells.find((cell) => cell.index === failing)?.source;
+      post({ type: "error", runId, error: describeError(error, failing, failingSource) });
       return finish(false);
     }
 

@@ -115,6 +115,11 @@ class Session {
     return this.#active !== undefined;
   }
 
+  /** Starts the worker ahead of a first run, so the library loads while the reader reads. */
+  warmUp(): void {
+    this.#ensureWorker();
+  }
+
   run(index: number, source: string, handlers: RunHandlers): void {
     const worker = this.#ensureWorker();
     const id = ++this.#runId;
@@ -267,6 +272,9 @@ class LiveCell {
       this.#edited();
       this.#editor.focus();
     });
+    // A reader who points at or focuses a Try it cell is likely to run it.
+    section.addEventListener("pointerenter", () => session.warmUp());
+    section.addEventListener("focusin", () => session.warmUp());
     session.onBusy((busy) => {
       this.#run.disabled = busy;
     });

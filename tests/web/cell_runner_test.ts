@@ -112,6 +112,7 @@ Deno.test("a syntax error is reported without running anything", async () => {
   assert.ok(error?.type === "error");
   assert.equal(error.error.ename, "SyntaxError");
   assert.equal(error.error.line, 2);
+  assert.match(error.error.text, /line 2 of this cell:\n {2}2 \| const SEED_TRY = ;/);
 });
 
 Deno.test("a value shows its Jupyter display, anything else as text", async () => {
