@@ -111,6 +111,7 @@ Deno.test({
         assert.ok(indices.length > 0, `${name} has no Try it cell`);
         await page.getByText("Open in JupyterLab to go further").waitFor();
 
+        let knobsTurned = 0;
         for (const index of indices) {
           const exported = await readOutputs(page, index);
           assert.ok(
@@ -128,7 +129,12 @@ Deno.test({
           const editor = page.locator(`section[data-try-it="${index}"] textarea.source-edit`);
           const source = await editor.inputValue();
           const edit = chooseKnobEdit(source);
-          assert.ok(edit, `${name} cell ${index}: no knob to change`);
+          if (edit === null) {
+            // A cell with no `const NAME = <number>` knob is checked unchanged only; every
+            // chapter must still have a knob that redraws (asserted below).
+            console.log(`${name} cell ${index}: no numeric knob to change`);
+            continue;
+          }
           await editor.fill(applyKnobEdit(source, edit));
           const changed = await run(page, index);
           console.log(
@@ -140,7 +146,9 @@ Deno.test({
           const redrawn = await readOutputs(page, index);
           assert.equal(redrawn.figures.length, exported.figures.length);
           assert.notDeepEqual(redrawn, exported, `${name} cell ${index}: nothing changed`);
+          knobsTurned++;
         }
+        assert.ok(knobsTurned > 0, `${name}: no Try it cell has a numeric knob`);
         assert.deepEqual(errors, []);
         await page.close();
       }
