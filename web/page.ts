@@ -303,6 +303,9 @@ class LiveCell {
       error: (error) => this.#append(renderError(error, this.#index)),
       done: (message) => {
         this.#end();
+        // For scripts and tests that time runs: the whole run, and the cell alone.
+        this.#section.dataset.runMs = String(Math.round(message.ms));
+        this.#section.dataset.cellMs = String(Math.round(message.cellMs));
         if (this.#fresh) this.#clearOutputs();
         const earlier = message.ranFirst.length;
         const took = seconds(message.ms);
