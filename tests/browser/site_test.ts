@@ -174,7 +174,8 @@ Deno.test({
           const index = indices[0]!;
           const section = page.locator(`section[data-try-it="${index}"]`);
           const editor = section.locator("textarea.source-edit");
-          const source = await editor.inputValue();
+          // The exported code stays in the page, hidden under the editor.
+          const source = (await section.locator("pre.source").textContent()) ?? "";
           await editor.fill("// Try it\nwhile (true) {}");
           await section.locator("button.run").click();
           await section.locator("button.cancel").click();
