@@ -91,6 +91,7 @@ export async function writeSiteAssets(outDir: string): Promise<SiteAssetsResult>
     bundleScript({
       entry: join(REPO_ROOT, "web/worker.ts"),
       outFile: join(outDir, SITE_ASSETS.worker),
+      minify: true,
     }),
     bundleScript({
       entry: join(REPO_ROOT, "web/page.ts"),
