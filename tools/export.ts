@@ -19,6 +19,7 @@
 import { basename, join, relative, resolve } from "node:path";
 import {
   type ChapterRef,
+  exerciseCells,
   figureOutputCount,
   findRemoteResources,
   isTryItCell,
@@ -96,8 +97,11 @@ export async function exportChapters(options: ExportOptions = {}): Promise<Expor
   const failures: string[] = [];
   if (paths.length === 0) log(`export: no notebooks in ${shown(notebooksDir)}`);
 
-  // Pages with Try it cells load the scripts that run them in the browser.
-  const live = selected.some((index) => (sources[index] as Notebook).cells.some(isTryItCell));
+  // Pages with Try it cells or exercises load the scripts that run them in the browser.
+  const live = selected.some((index) => {
+    const notebook = sources[index] as Notebook;
+    return notebook.cells.some(isTryItCell) || exerciseCells(notebook).size > 0;
+  });
   if (live) {
     const assets = await writeSiteAssets(outDir);
     const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;

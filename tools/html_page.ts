@@ -45,10 +45,11 @@ export interface ChapterPageOptions {
   /** The notebook's path as the footer names it. Default `notebooks/<slug>.ipynb`. */
   readonly sourceName?: string;
   /**
-   * The scripts that let a reader edit and run the chapter's Try it cells in the page.
-   * When given and the chapter has a Try it cell, the page marks those cells
-   * (`data-try-it="<cell index>"`), embeds every code cell's source as JSON and loads the
-   * page script; with scripts off it reads exactly as without. Default: no scripts.
+   * The scripts that let a reader edit and run the chapter's Try it cells and exercises in
+   * the page. When given and the chapter has one, the page marks those cells
+   * (`data-try-it="<cell index>"`, `data-exercise="<cell index>"`, see
+   * {@link exerciseCells}), embeds every code cell's source as JSON and loads the page
+   * script; with scripts off it reads exactly as without. Default: no scripts.
    */
   readonly runtime?: PageRuntime;
 }
@@ -69,6 +70,29 @@ export function isTryItCell(cell: Cell): boolean {
   if (cell.cell_type !== "code") return false;
   if (cellTags(cell).includes("try-it")) return true;
   return /^\/\/\s*try it\b/i.test(joinText(cell.source).trimStart());
+}
+
+/**
+ * The notebook indices of a chapter's exercise cells, which a page with a runtime makes live
+ * (`data-exercise`): each exercise template (a code cell holding a `TODO`) and its
+ * self-check, the first of the next two code cells that calls a `check...` function.
+ */
+export function exerciseCells(notebook: Notebook): Set<number> {
+  const code = notebook.cells.flatMap((cell, index) =>
+    cell.cell_type === "code" && !isTryItCell(cell)
+      ? [{ index, source: joinText(cell.source) }]
+      : []
+  );
+  const found = new Set<number>();
+  code.forEach((cell, k) => {
+    if (!/\bTODO\b/.test(cell.source)) return;
+    found.add(cell.index);
+    const check = code.slice(k + 1, k + 3).find((next) =>
+      /^\s*(?:await\s+)?check[A-Z]\w*\(/m.test(next.source.replace(/^\s*\/\/.*$/gm, ""))
+    );
+    if (check) found.add(check.index);
+  });
+  return found;
 }
 
 /** Options for {@link renderIndexPage}. */
@@ -134,9 +158,22 @@ export function renderChapterPage(notebook: Notebook, options: ChapterPageOption
   const courseTitle = options.courseTitle ?? DEFAULT_COURSE_TITLE;
   const title = options.title ?? notebookTitle(notebook, options.slug);
   const marked = createMarked();
-  const live = options.runtime !== undefined && notebook.cells.some(isTryItCell);
-  const body = notebook.cells.map((cell, index) => renderCell(cell, marked, live ? index : -1))
-    .filter(Boolean).join("\n");
+  const exercises = exerciseCells(notebook);
+  const live = options.runtime !== undefined &&
+    (notebook.cells.some(isTryItCell) || exercises.size > 0);
+  const body = notebook.cells.map((cell, index) =>
+    renderCell(
+      cell,
+      marked,
+      !live
+        ? ""
+        : isTryItCell(cell)
+        ? ` data-try-it="${index}"`
+        : exercises.has(index)
+        ? ` data-exercise="${index}"`
+        : "",
+    )
+  ).filter(Boolean).join("\n");
   const number = chapterNumber(options.slug);
   return page({
     title: number ? `${number}. ${title} · ${courseTitle}` : `${title} · ${courseTitle}`,
@@ -300,8 +337,8 @@ function runtimeScripts(notebook: Notebook, runtime: PageRuntime): string {
     `<script src="${escapeHtml(runtime.page)}" defer></script>`;
 }
 
-/** Renders a cell; `liveIndex` >= 0 marks a Try it cell with its notebook index. */
-function renderCell(cell: Cell, marked: Marked, liveIndex = -1): string {
+/** Renders a cell; `liveMark` is the attribute that marks a cell the page makes live. */
+function renderCell(cell: Cell, marked: Marked, liveMark = ""): string {
   const tags = cellTags(cell);
   if (tags.includes("remove-cell")) return "";
   const source = joinText(cell.source);
@@ -326,8 +363,7 @@ function renderCell(cell: Cell, marked: Marked, liveIndex = -1): string {
     ? ""
     : (cell.outputs ?? []).map((output) => renderOutput(output, marked)).join("\n");
   if (input === "" && outputs === "") return "";
-  const live = liveIndex >= 0 && isTryItCell(cell) ? ` data-try-it="${liveIndex}"` : "";
-  return `<section class="cell code"${live}>\n${input}${
+  return `<section class="cell code"${liveMark}>\n${input}${
     outputs ? `\n<div class="outputs">\n${outputs}\n</div>` : ""
   }\n</section>`;
 }

@@ -42,8 +42,10 @@ export class CellRunner {
   readonly #lookup: ModuleLookup;
   readonly #paths: readonly string[];
   #cells: readonly PageCell[] = [];
-  readonly #transformed = new Map<number, TransformedCell>();
-  readonly #ran = new Set<number>();
+  /** Transformed cells by index and source (a cell edited in the page is another entry). */
+  readonly #transformed = new Map<string, TransformedCell>();
+  /** The source each cell that has run last ran with, by notebook index. */
+  readonly #ran = new Map<number, string>();
   /** The names every cell run so far has defined. */
   readonly scope: Record<string, unknown> = {};
 
@@ -62,15 +64,22 @@ export class CellRunner {
 
   /** Notebook indices of the cells that have run in this runner. */
   get ran(): readonly number[] {
-    return [...this.#ran].sort((a, b) => a - b);
+    return [...this.#ran.keys()].sort((a, b) => a - b);
   }
 
   /**
    * Runs the cell at notebook index `index` with `source` (default: its source as loaded),
-   * after the earlier cells it needs that have not run yet. Resolves when the run is over;
-   * everything it produced went to `post`, ending with a `done` message.
+   * after the earlier cells it needs that have not run yet, or that ran with other code than
+   * they now have: `edits` gives the page's current code of cells edited there, by index.
+   * Resolves when the run is over; everything it produced went to `post`, ending with a
+   * `done` message.
    */
-  async run(runId: number, index: number, source?: string): Promise<void> {
+  async run(
+    runId: number,
+    index: number,
+    source?: string,
+    edits: Readonly<Record<number, string>> = {},
+  ): Promise<void> {
     const clock = this.#options.clock ?? (() => performance.now());
     const post = this.#options.post;
     const started = clock();
@@ -79,7 +88,11 @@ export class CellRunner {
     const finish = (ok: boolean) =>
       post({ type: "done", runId, ok, ms: clock() - started, cellMs, ranFirst });
 
-    const cellSource = source ?? this.#cells.find((cell) => cell.index === index)?.source;
+    const cells = this.#cells.map((cell) => ({
+      index: cell.index,
+      source: edits[cell.index] ?? cell.source,
+    }));
+    const cellSource = source ?? cells.find((cell) => cell.index === index)?.source;
     if (cellSource === undefined) {
       post({
         type: "error",
@@ -92,16 +105,17 @@ export class CellRunner {
     let earlier: number[];
     try {
       target = transformCell(cellSource, { modules: this.#paths });
-      const before = this.#cells.filter((cell) => cell.index < index);
+      const before = cells.filter((cell) => cell.index < index);
       const names = before.map((cell) => this.#transform(cell));
       earlier = cellsNeeded(names, names.length, target.uses)
-        .map((position) => before[position]!.index)
-        .filter((cellIndex) => !this.#ran.has(cellIndex));
+        .map((position) => before[position]!)
+        .filter((cell) => this.#ran.get(cell.index) !== cell.source)
+        .map((cell) => cell.index);
     } catch (error) {
       const failing = this.#failingIndex(error, index);
       const failingSource = failing === index
         ? cellSource
-        : this.#cells.find((cell) => cell.index === failing)?.source;
+        : cells.find((cell) => cell.index === failing)?.source;
       post({ type: "error", runId, error: describeError(error, failing, failingSource) });
       return finish(false);
     }
@@ -115,10 +129,10 @@ export class CellRunner {
       });
     }
     for (const cellIndex of earlier) {
-      const cell = this.#cells.find((c) => c.index === cellIndex)!;
+      const cell = cells.find((c) => c.index === cellIndex)!;
       try {
         await this.#execute(this.#transform(cell), cellIndex, () => {}, undefined);
-        this.#ran.add(cellIndex);
+        this.#ran.set(cellIndex, cell.source);
         ranFirst.push(cellIndex);
       } catch (error) {
         post({
@@ -134,7 +148,7 @@ export class CellRunner {
     const cellStarted = clock();
     try {
       const value = await this.#execute(target, index, (message) => post(message), runId);
-      this.#ran.add(index);
+      this.#ran.set(index, cellSource);
       if (value !== undefined) post({ type: "display", runId, bundle: await valueBundle(value) });
       cellMs = clock() - cellStarted;
     } catch (error) {
@@ -150,7 +164,8 @@ export class CellRunner {
   }
 
   #transform(cell: PageCell): TransformedCell {
-    let transformed = this.#transformed.get(cell.index);
+    const key = `${cell.index}\u0000${cell.source}`;
+    let transformed = this.#transformed.get(key);
     if (transformed === undefined) {
       try {
         transformed = transformCell(cell.source, { modules: this.#paths });
@@ -160,7 +175,7 @@ export class CellRunner {
         }
         throw error;
       }
-      this.#transformed.set(cell.index, transformed);
+      this.#transformed.set(key, transformed);
     }
     return transformed;
   }

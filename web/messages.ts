@@ -37,6 +37,8 @@ export type ToWorker =
     readonly index: number;
     /** Its source, possibly edited in the page. */
     readonly source: string;
+    /** The code of other cells as edited in the page, by notebook index. */
+    readonly edits?: Readonly<Record<number, string>>;
   };
 
 /** An error as the page shows it under a cell. */

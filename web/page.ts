@@ -103,6 +103,8 @@ class Session {
   /** Whether the current worker has run anything yet (its first run loads the library). */
   warm = false;
   readonly #listeners: ((busy: boolean) => void)[] = [];
+  /** Every live cell's current code when edited in the page, by notebook index. */
+  readonly #edited = new Map<number, () => string | undefined>();
 
   constructor(readonly workerUrl: URL, readonly cells: readonly PageCell[]) {}
 
@@ -120,12 +122,22 @@ class Session {
     this.#ensureWorker();
   }
 
+  /** Registers a live cell's code, so that later cells that need it run what the page shows. */
+  track(index: number, editedSource: () => string | undefined): void {
+    this.#edited.set(index, editedSource);
+  }
+
   run(index: number, source: string, handlers: RunHandlers): void {
     const worker = this.#ensureWorker();
     const id = ++this.#runId;
     this.#active = { id, handlers };
     this.#emit();
-    worker.postMessage({ type: "run", runId: id, index, source } satisfies ToWorker);
+    const edits: Record<number, string> = {};
+    for (const [cellIndex, read] of this.#edited) {
+      const edited = read();
+      if (cellIndex !== index && edited !== undefined) edits[cellIndex] = edited;
+    }
+    worker.postMessage({ type: "run", runId: id, index, source, edits } satisfies ToWorker);
   }
 
   cancel(): void {
@@ -271,6 +283,10 @@ class LiveCell {
       this.#editor.value = this.#original.replace(/\s+$/, "");
       this.#edited();
       this.#editor.focus();
+    });
+    session.track(index, () => {
+      const value = this.#editor.value;
+      return value === this.#original.replace(/\s+$/, "") ? undefined : value;
     });
     // A reader who points at or focuses a Try it cell is likely to run it.
     section.addEventListener("pointerenter", () => session.warmUp());
@@ -504,10 +520,11 @@ function note(served: boolean): El {
   aside.setAttribute("aria-label", "Running the code on this page");
   const first = element("p", "");
   first.innerHTML = served
-    ? "<strong>Try it here.</strong> The Try it cells on this page run in your browser: " +
-      "change a knob at the top of the code, then press <b>Run</b> (or Shift-Enter) and the " +
-      "outputs redraw in place."
-    : "<strong>Try it here.</strong> The Try it cells on this page can run in your browser " +
+    ? "<strong>Try it here.</strong> The Try it cells and exercises on this page run in your " +
+      "browser: change a knob at the top of the code, then press <b>Run</b> (or Shift-Enter) " +
+      "and the outputs redraw in place."
+    : "<strong>Try it here.</strong> The Try it cells and exercises on this page can run in your " +
+      "browser " +
       "when the site is served rather than opened as a file: run <code>deno task serve</code> " +
       "in the repository and open <code>http://localhost:8000/</code>.";
   const second = element("p", "");
@@ -520,7 +537,11 @@ function note(served: boolean): El {
 
 function main(): void {
   const dataElement = document.getElementById(PAGE_DATA_ID);
-  const sections = [...document.querySelectorAll("section.cell.code[data-try-it]")];
+  const sections = [
+    ...document.querySelectorAll(
+      "section.cell.code[data-try-it], section.cell.code[data-exercise]",
+    ),
+  ];
   if (!dataElement || sections.length === 0) return;
   const data = JSON.parse(dataElement.textContent ?? "{}") as PageData;
   const style = document.createElement("style");
@@ -541,7 +562,7 @@ function main(): void {
   }
   const session = new Session(new URL(data.worker, document.baseURI), data.cells);
   for (const section of sections) {
-    const index = Number(section.dataset.tryIt);
+    const index = Number(section.dataset.tryIt ?? section.dataset.exercise);
     const cell = data.cells.find((c) => c.index === index);
     if (cell) new LiveCell(section, index, cell.source, session);
   }

@@ -30,6 +30,8 @@ worker.onmessage = (event) => {
   const message = event.data;
   if (message.type === "load") runner.load(message.cells);
   else if (message.type === "run") {
-    queue = queue.then(() => runner.run(message.runId, message.index, message.source));
+    queue = queue.then(() =>
+      runner.run(message.runId, message.index, message.source, message.edits)
+    );
   }
 };

@@ -53,10 +53,13 @@ interface CellOutputs {
   readonly text: string;
 }
 
-function readOutputs(page: Page, index: string): Promise<CellOutputs> {
-  return page.evaluate((index) => {
+/** A live cell's attribute: `data-try-it` or `data-exercise`. */
+type LiveKind = "try-it" | "exercise";
+
+function readOutputs(page: Page, index: string, kind: LiveKind = "try-it"): Promise<CellOutputs> {
+  return page.evaluate(({ index, kind }) => {
     const doc = (globalThis as unknown as { document: PageNode }).document;
-    const section = doc.querySelector(`section[data-try-it="${index}"]`)!;
+    const section = doc.querySelector(`section[data-${kind}="${index}"]`)!;
     const outputs = section.querySelector(".outputs");
     return {
       figures: [...(outputs?.querySelectorAll(".output.html, .output.figure") ?? [])]
@@ -64,7 +67,7 @@ function readOutputs(page: Page, index: string): Promise<CellOutputs> {
       text: [...(outputs?.querySelectorAll("pre.output") ?? [])]
         .map((node) => node.textContent ?? "").join("\n"),
     };
-  }, index);
+  }, { index, kind });
 }
 
 /** What one run took: the status line, wall time from the click, the worker's own times. */
@@ -77,18 +80,18 @@ interface RunTimes {
 }
 
 /** Clicks Run and waits for the run to end. */
-async function run(page: Page, index: string): Promise<RunTimes> {
-  const section = page.locator(`section[data-try-it="${index}"]`);
+async function run(page: Page, index: string, kind: LiveKind = "try-it"): Promise<RunTimes> {
+  const section = page.locator(`section[data-${kind}="${index}"]`);
   const started = performance.now();
   await section.locator("button.run").click();
   await page.waitForFunction(
-    (index) => {
+    ({ index, kind }) => {
       const doc = (globalThis as unknown as { document: PageNode }).document;
-      const section = doc.querySelector(`section[data-try-it="${index}"]`);
+      const section = doc.querySelector(`section[data-${kind}="${index}"]`);
       return section !== null && !section.classList.contains("running") &&
         /Ran in|error|Cancelled/.test(section.querySelector(".run-status")?.textContent ?? "");
     },
-    index,
+    { index, kind },
     { timeout: RUN_TIMEOUT_MS },
   );
   const ms = performance.now() - started;
@@ -167,6 +170,19 @@ Deno.test({
           knobsTurned++;
         }
         assert.ok(knobsTurned > 0, `${name}: no Try it cell has a numeric knob`);
+
+        // Exercises self-check in the page as in the notebook: each exercise cell with an
+        // output, run unchanged, shows the output the kernel showed.
+        const exercises = await page.locator("section[data-exercise]").evaluateAll((nodes) =>
+          nodes.map((node) => (node as unknown as PageNode).dataset.exercise ?? "")
+        );
+        for (const index of exercises) {
+          const exported = await readOutputs(page, index, "exercise");
+          if (exported.figures.length === 0 && exported.text === "") continue;
+          const checked = await run(page, index, "exercise");
+          console.log(`${name} exercise cell ${index}: run ${Math.round(checked.ms)} ms`);
+          assert.deepEqual(await readOutputs(page, index, "exercise"), exported);
+        }
 
         if (name === pages[0]) {
           // Cancel stops a run that would never end; the next run starts a fresh worker,

@@ -4,6 +4,7 @@ import {
   ansiToHtml,
   countSvgElements,
   escapeHtml,
+  exerciseCells,
   figureOutputCount,
   findRemoteResources,
   FOLD_TAG,
@@ -276,7 +277,7 @@ Deno.test("with a runtime, a chapter with Try it cells gains only marks and scri
       output_type: "display_data",
       data: { "text/html": `<figure>${SVG}</figure>` },
     }]),
-    code("const TODO = 1; // not a Try it cell"),
+    code("const other = 1; // not a Try it cell"),
   ]);
   const plain = renderChapterPage(chapter, { slug: "05_live" });
   const live = renderChapterPage(chapter, { slug: "05_live", runtime: RUNTIME });
@@ -294,7 +295,7 @@ Deno.test("with a runtime, a chapter with Try it cells gains only marks and scri
     cells: [
       { index: 1, source: 'import { x } from "../lib/mod.ts";\nconst SEED = 7;' },
       { index: 2, source: "// Try it\nconst SEED_TRY = 7;\nx(SEED_TRY, '</script><!--')" },
-      { index: 3, source: "const TODO = 1; // not a Try it cell" },
+      { index: 3, source: "const other = 1; // not a Try it cell" },
     ],
   });
 
@@ -310,4 +311,19 @@ Deno.test("with a runtime, a chapter without Try it cells has no script", () => 
     runtime: RUNTIME,
   });
   assert.doesNotMatch(page, /<script|data-try-it/);
+});
+
+Deno.test("exercise templates and their self-checks are marked live", () => {
+  const chapter = notebook([
+    markdown("# Exercises"),
+    code("function pick(xs: number[]): number {\n  // TODO: pick one\n  return 0;\n}"),
+    markdown("Check it:"),
+    code("checkPick(pick)", [{ output_type: "stream", name: "stdout", text: "not yet" }]),
+    code("const SMALLEST = 4; // TODO: how many?\ncheckSmallest(SMALLEST)"),
+    code("const unrelated = 1;"),
+  ]);
+  assert.deepEqual([...exerciseCells(chapter)], [1, 3, 4]);
+  const live = renderChapterPage(chapter, { slug: "07_ex", runtime: RUNTIME });
+  assert.deepEqual([...live.matchAll(/data-exercise="(\d+)"/g)].map((m) => m[1]), ["1", "3", "4"]);
+  assert.match(live, /<script src="assets\/page\.js" defer>/);
 });

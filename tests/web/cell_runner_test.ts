@@ -128,3 +128,18 @@ Deno.test("a value shows its Jupyter display, anything else as text", async () =
   cycle.self = cycle;
   assert.equal(inspect(cycle), "{ self: [Circular] }");
 });
+
+Deno.test("an earlier cell edited in the page runs again with its new code", async () => {
+  runs.length = 0;
+  const { cells, messages } = runner();
+  await cells.run(1, 6);
+  const edited = 'trace("helper edited");\nconst helper = (x: number) => x + SEED + 100;';
+  await cells.run(2, 6, undefined, { 4: edited });
+  assert.deepEqual(runs, ["helper", "helper edited"]);
+  assert.deepEqual(messages.filter((m) => m.runId === 2 && m.type === "display"), [
+    { type: "display", runId: 2, bundle: { "text/html": "<figure>seed 108</figure>" } },
+  ]);
+  // Unchanged since it last ran: not run again.
+  await cells.run(3, 6, undefined, { 4: edited });
+  assert.equal(runs.length, 2);
+});
