@@ -41,7 +41,6 @@ interface El {
   scrollLeft: number;
   readonly dataset: Record<string, string | undefined>;
   readonly classList: { add(name: string): void; remove(name: string): void };
-  readonly style: Record<string, string>;
   readonly lastElementChild: El | null;
   append(...nodes: (El | string)[]): void;
   prepend(...nodes: (El | string)[]): void;
@@ -78,11 +77,9 @@ interface PageDocument {
   execCommand(command: string, showUi: boolean, value: string): boolean;
 }
 
-const page = globalThis as unknown as {
-  document: PageDocument;
-  requestAnimationFrame(callback: () => void): number;
-};
-const document = page.document;
+// Not named `document`: in a classic script a top-level `const document` would collide with
+// the window's own.
+const doc = (globalThis as unknown as { document: PageDocument }).document;
 
 /** What a run tells the cell that started it. */
 interface RunHandlers {
@@ -408,13 +405,13 @@ class LiveCell {
     } else if (event.key === "Tab" && !event.shiftKey && !event.altKey) {
       // Two spaces, as in the chapters; Escape then Tab leaves the code area.
       event.preventDefault();
-      document.execCommand("insertText", false, "  ");
+      doc.execCommand("insertText", false, "  ");
     } else if (event.key === "Escape") this.#editor.blur();
   }
 }
 
 function element(tag: string, className: string, text?: string): El {
-  const node = document.createElement(tag);
+  const node = doc.createElement(tag);
   node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
@@ -536,17 +533,17 @@ function note(served: boolean): El {
 }
 
 function main(): void {
-  const dataElement = document.getElementById(PAGE_DATA_ID);
+  const dataElement = doc.getElementById(PAGE_DATA_ID);
   const sections = [
-    ...document.querySelectorAll(
+    ...doc.querySelectorAll(
       "section.cell.code[data-try-it], section.cell.code[data-exercise]",
     ),
   ];
   if (!dataElement || sections.length === 0) return;
   const data = JSON.parse(dataElement.textContent ?? "{}") as PageData;
-  const style = document.createElement("style");
+  const style = doc.createElement("style");
   style.textContent = STYLES;
-  document.head.append(style);
+  doc.head.append(style);
 
   // Browsers start no module worker from a file: URL; say how to serve the site instead.
   const served = location.protocol === "http:" || location.protocol === "https:";
@@ -560,7 +557,7 @@ function main(): void {
     }
     return;
   }
-  const session = new Session(new URL(data.worker, document.baseURI), data.cells);
+  const session = new Session(new URL(data.worker, doc.baseURI), data.cells);
   for (const section of sections) {
     const index = Number(section.dataset.tryIt ?? section.dataset.exercise);
     const cell = data.cells.find((c) => c.index === index);
@@ -568,5 +565,5 @@ function main(): void {
   }
 }
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);
+if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", main);
 else main();
