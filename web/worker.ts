@@ -30,8 +30,19 @@ worker.onmessage = (event) => {
   const message = event.data;
   if (message.type === "load") runner.load(message.cells);
   else if (message.type === "run") {
-    queue = queue.then(() =>
-      runner.run(message.runId, message.index, message.source, message.edits)
-    );
+    const { runId } = message;
+    queue = queue
+      .then(() => runner.run(runId, message.index, message.source, message.edits))
+      // A run that fails outside the cell (a message the page cannot receive) still ends,
+      // and the runs queued after it still run.
+      .catch((error: unknown) => {
+        const evalue = error instanceof Error ? error.message : String(error);
+        worker.postMessage({
+          type: "error",
+          runId,
+          error: { ename: "Error", evalue, text: `Cannot run this cell: ${evalue}`, index: -1 },
+        });
+        worker.postMessage({ type: "done", runId, ok: false, ms: 0, cellMs: 0, ranFirst: [] });
+      });
   }
 };
