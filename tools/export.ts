@@ -109,7 +109,7 @@ export async function exportChapters(options: ExportOptions = {}): Promise<Expor
       `export: assets: worker.js ${kb(assets.worker.bytes)} (${
         kb(assets.worker.gzipBytes)
       } gzipped), page.js ${kb(assets.page.bytes)} in ${
-        ((assets.worker.ms + assets.page.ms) / 2000).toFixed(1)
+        (Math.max(assets.worker.ms, assets.page.ms) / 1000).toFixed(1)
       } s`,
     );
     written.push(join(outDir, SITE_ASSETS.worker), join(outDir, SITE_ASSETS.page));
