@@ -1,7 +1,9 @@
 /**
  * Exports the chapters to self-contained HTML: each notebook is executed through the Deno
- * kernel and rendered to `dist/NN_slug.html` (no scripts, no network, figures inline),
- * and `dist/index.html` lists every chapter.
+ * kernel and rendered to `dist/NN_slug.html` (no network, figures inline), and
+ * `dist/index.html` lists every chapter. Pages with Try it cells also load
+ * `dist/assets/page.js`, which lets a reader edit and run those cells in the page (the
+ * worker `dist/assets/worker.js` holds the library); with scripts off they read the same.
  *
  * ```sh
  * deno task export                       # every notebooks/*.ipynb into dist/
@@ -17,8 +19,10 @@
 import { basename, join, relative, resolve } from "node:path";
 import {
   type ChapterRef,
+  exerciseCells,
   figureOutputCount,
   findRemoteResources,
+  isTryItCell,
   notebookSummary,
   notebookTitle,
   renderChapterPage,
@@ -32,6 +36,7 @@ import {
   REPO_ROOT,
 } from "./jupyter.ts";
 import { enterInvocationDir } from "./invocation.ts";
+import { SITE_ASSETS, writeSiteAssets } from "./site_assets.ts";
 import { chapterSlug, listNotebooks, type Notebook, readNotebook } from "./notebook_json.ts";
 
 /** Options for {@link exportChapters}. */
@@ -88,10 +93,28 @@ export async function exportChapters(options: ExportOptions = {}): Promise<Expor
     title: notebookTitle(sources[i] as Notebook, chapterSlug(path)),
   }));
   await Deno.mkdir(outDir, { recursive: true });
-  if (paths.length === 0) log(`export: no notebooks in ${shown(notebooksDir)}`);
-
   const written: string[] = [];
   const failures: string[] = [];
+  if (paths.length === 0) log(`export: no notebooks in ${shown(notebooksDir)}`);
+
+  // Pages with Try it cells or exercises load the scripts that run them in the browser.
+  const live = selected.some((index) => {
+    const notebook = sources[index] as Notebook;
+    return notebook.cells.some(isTryItCell) || exerciseCells(notebook).size > 0;
+  });
+  if (live) {
+    const assets = await writeSiteAssets(outDir);
+    const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+    log(
+      `export: assets: worker.js ${kb(assets.worker.bytes)} (${
+        kb(assets.worker.gzipBytes)
+      } gzipped), page.js ${kb(assets.page.bytes)} in ${
+        (Math.max(assets.worker.ms, assets.page.ms) / 1000).toFixed(1)
+      } s`,
+    );
+    written.push(join(outDir, SITE_ASSETS.worker), join(outDir, SITE_ASSETS.page));
+  }
+
   await mapLimit(selected, options.concurrency ?? 2, async (index) => {
     const path = paths[index] as string;
     const ref = refs[index] as ChapterRef;
@@ -108,6 +131,7 @@ export async function exportChapters(options: ExportOptions = {}): Promise<Expor
         previous: refs[index - 1],
         next: refs[index + 1],
         sourceName: relative(REPO_ROOT, path),
+        runtime: SITE_ASSETS,
       });
       const remote = findRemoteResources(html);
       if (remote.length > 0) {
@@ -241,7 +265,7 @@ if (import.meta.main) {
     }
     const started = performance.now();
     const result = await exportChapters(args);
-    const pages = result.written.length - 1;
+    const pages = result.written.filter((path) => path.endsWith(".html")).length - 1;
     const outDir = shown(resolve(args.outDir ?? join(REPO_ROOT, "dist")));
     console.error(
       `export: wrote ${pages} page${pages === 1 ? "" : "s"} and index.html to ${outDir} in ${

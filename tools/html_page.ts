@@ -9,6 +9,7 @@
  */
 import { Marked, type Tokens } from "marked";
 import { parseHTML } from "linkedom";
+import { highlightTypeScript } from "../web/highlight.ts";
 import {
   type Cell,
   cellTags,
@@ -43,6 +44,55 @@ export interface ChapterPageOptions {
   readonly next?: ChapterRef;
   /** The notebook's path as the footer names it. Default `notebooks/<slug>.ipynb`. */
   readonly sourceName?: string;
+  /**
+   * The scripts that let a reader edit and run the chapter's Try it cells and exercises in
+   * the page. When given and the chapter has one, the page marks those cells
+   * (`data-try-it="<cell index>"`, `data-exercise="<cell index>"`, see
+   * {@link exerciseCells}), embeds every code cell's source as JSON and loads the page
+   * script; with scripts off it reads exactly as without. Default: no scripts.
+   */
+  readonly runtime?: PageRuntime;
+}
+
+/** Where a page's in-browser runtime lives, relative to the page. */
+export interface PageRuntime {
+  /** The page script (a classic script). */
+  readonly page: string;
+  /** The module worker that runs cells. */
+  readonly worker: string;
+}
+
+/**
+ * Whether a cell is a "Try it" cell: a code cell whose first non-blank line is a
+ * `// Try it` comment, or one tagged `try-it` where a comment does not fit.
+ */
+export function isTryItCell(cell: Cell): boolean {
+  if (cell.cell_type !== "code") return false;
+  if (cellTags(cell).includes("try-it")) return true;
+  return /^\/\/\s*try it\b/i.test(joinText(cell.source).trimStart());
+}
+
+/**
+ * The notebook indices of a chapter's exercise cells, which a page with a runtime makes live
+ * (`data-exercise`): each exercise template (a code cell holding a `TODO`) and its
+ * self-check, the first of the next two code cells that calls a `check...` function.
+ */
+export function exerciseCells(notebook: Notebook): Set<number> {
+  const code = notebook.cells.flatMap((cell, index) =>
+    cell.cell_type === "code" && !isTryItCell(cell)
+      ? [{ index, source: joinText(cell.source) }]
+      : []
+  );
+  const found = new Set<number>();
+  code.forEach((cell, k) => {
+    if (!/\bTODO\b/.test(cell.source)) return;
+    found.add(cell.index);
+    const check = code.slice(k + 1, k + 3).find((next) =>
+      /^\s*(?:await\s+)?check[A-Z]\w*\(/m.test(next.source.replace(/^\s*\/\/.*$/gm, ""))
+    );
+    if (check) found.add(check.index);
+  });
+  return found;
 }
 
 /** Options for {@link renderIndexPage}. */
@@ -108,7 +158,22 @@ export function renderChapterPage(notebook: Notebook, options: ChapterPageOption
   const courseTitle = options.courseTitle ?? DEFAULT_COURSE_TITLE;
   const title = options.title ?? notebookTitle(notebook, options.slug);
   const marked = createMarked();
-  const body = notebook.cells.map((cell) => renderCell(cell, marked)).filter(Boolean).join("\n");
+  const exercises = exerciseCells(notebook);
+  const live = options.runtime !== undefined &&
+    (notebook.cells.some(isTryItCell) || exercises.size > 0);
+  const body = notebook.cells.map((cell, index) =>
+    renderCell(
+      cell,
+      marked,
+      !live
+        ? ""
+        : isTryItCell(cell)
+        ? ` data-try-it="${index}"`
+        : exercises.has(index)
+        ? ` data-exercise="${index}"`
+        : "",
+    )
+  ).filter(Boolean).join("\n");
   const number = chapterNumber(options.slug);
   return page({
     title: number ? `${number}. ${title} · ${courseTitle}` : `${title} · ${courseTitle}`,
@@ -122,6 +187,7 @@ export function renderChapterPage(notebook: Notebook, options: ChapterPageOption
       `<footer class="site-footer">Rendered from <code>${
         escapeHtml(options.sourceName ?? `notebooks/${options.slug}.ipynb`)
       }</code>; open it with <code>deno task lab</code> to run it and change it.</footer>`,
+      live ? runtimeScripts(notebook, options.runtime!) : "",
     ].filter(Boolean).join("\n"),
   });
 }
@@ -258,7 +324,21 @@ function cssRemoteUrls(css: string): string[] {
 // ---------------------------------------------------------------------------------------
 // Cells and outputs
 
-function renderCell(cell: Cell, marked: Marked): string {
+/**
+ * The embedded code cells (see web/messages.ts, `PageData`) and the page script. `<` is
+ * escaped in the JSON so that no cell's text can close the script element.
+ */
+function runtimeScripts(notebook: Notebook, runtime: PageRuntime): string {
+  const cells = notebook.cells.flatMap((cell, index) =>
+    cell.cell_type === "code" ? [{ index, source: joinText(cell.source) }] : []
+  );
+  const json = JSON.stringify({ worker: runtime.worker, cells }).replace(/</g, "\\u003c");
+  return `<script type="application/json" id="notebook-cells">${json}</script>\n` +
+    `<script src="${escapeHtml(runtime.page)}" defer></script>`;
+}
+
+/** Renders a cell; `liveMark` is the attribute that marks a cell the page makes live. */
+function renderCell(cell: Cell, marked: Marked, liveMark = ""): string {
   const tags = cellTags(cell);
   if (tags.includes("remove-cell")) return "";
   const source = joinText(cell.source);
@@ -283,7 +363,7 @@ function renderCell(cell: Cell, marked: Marked): string {
     ? ""
     : (cell.outputs ?? []).map((output) => renderOutput(output, marked)).join("\n");
   if (input === "" && outputs === "") return "";
-  return `<section class="cell code">\n${input}${
+  return `<section class="cell code"${liveMark}>\n${input}${
     outputs ? `\n<div class="outputs">\n${outputs}\n</div>` : ""
   }\n</section>`;
 }
@@ -515,51 +595,7 @@ export function ansiToHtml(text: string): string {
   return html;
 }
 
-const TS_KEYWORDS = new Set(
-  ("abstract as async await break case catch class const continue debugger declare default " +
-    "delete do else enum export extends finally for from function get if implements import in " +
-    "instanceof interface keyof let new of private protected public readonly return satisfies " +
-    "set static super switch this throw try type typeof var void while with yield").split(" "),
-);
-const TS_LITERALS = new Set(["true", "false", "null", "undefined", "NaN", "Infinity"]);
-const TS_TOKEN = new RegExp(
-  [
-    String.raw`(\/\/[^\n]*|\/\*[\s\S]*?\*\/)`, // 1 comment
-    String.raw`("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|` + "`(?:\\\\[\\s\\S]|[^`\\\\])*`)", // 2 string
-    String.raw`(\b(?:0[xXbBoO][\da-fA-F_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?)n?\b)`, // 3 number
-    String.raw`([A-Za-z_$][\w$]*)`, // 4 word
-  ].join("|"),
-  "g",
-);
-
-/**
- * Highlights TypeScript for HTML: comments, strings, numbers, keywords and literals become
- * spans with `tok-*` classes; everything is escaped. A lexer, not a parser: good enough to
- * read by, and the text itself is never altered.
- *
- * @example
- * ```ts
- * highlightTypeScript("const x = 1;");
- * // '<span class="tok-keyword">const</span> x = <span class="tok-number">1</span>;'
- * ```
- */
-export function highlightTypeScript(code: string): string {
-  let html = "";
-  let last = 0;
-  for (const match of code.matchAll(TS_TOKEN)) {
-    html += escapeHtml(code.slice(last, match.index));
-    last = match.index + match[0].length;
-    const [text, comment, string, number, word] = match;
-    let kind = "";
-    if (comment !== undefined) kind = "comment";
-    else if (string !== undefined) kind = "string";
-    else if (number !== undefined) kind = "number";
-    else if (word !== undefined && TS_KEYWORDS.has(word)) kind = "keyword";
-    else if (word !== undefined && TS_LITERALS.has(word)) kind = "literal";
-    html += kind ? `<span class="tok-${kind}">${escapeHtml(text)}</span>` : escapeHtml(text);
-  }
-  return html + escapeHtml(code.slice(last));
-}
+export { highlightTypeScript };
 
 // ---------------------------------------------------------------------------------------
 // Page frame

@@ -4,6 +4,7 @@ import {
   ansiToHtml,
   countSvgElements,
   escapeHtml,
+  exerciseCells,
   figureOutputCount,
   findRemoteResources,
   FOLD_TAG,
@@ -264,4 +265,65 @@ Deno.test("ansiToHtml colours text and drops escape sequences, keeping the text"
 
 Deno.test("escapeHtml escapes the characters that matter in content and attributes", () => {
   assert.equal(escapeHtml(`<a href="x">&</a>`), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+});
+
+const RUNTIME = { page: "assets/page.js", worker: "assets/worker.js" };
+
+Deno.test("with a runtime, a chapter with Try it cells gains only marks and scripts", () => {
+  const chapter = notebook([
+    markdown("# Live"),
+    code('import { x } from "../lib/mod.ts";\nconst SEED = 7;', [], [FOLD_TAG]),
+    code("// Try it\nconst SEED_TRY = 7;\nx(SEED_TRY, '</script><!--')", [{
+      output_type: "display_data",
+      data: { "text/html": `<figure>${SVG}</figure>` },
+    }]),
+    code("const other = 1; // not a Try it cell"),
+  ]);
+  const plain = renderChapterPage(chapter, { slug: "05_live" });
+  const live = renderChapterPage(chapter, { slug: "05_live", runtime: RUNTIME });
+  assert.match(live, /<section class="cell code" data-try-it="2">/);
+  assert.equal(live.match(/data-try-it=/g)?.length, 1);
+  assert.match(live, /<script src="assets\/page\.js" defer><\/script>\n<\/body>/);
+  assert.deepEqual(findRemoteResources(live), []);
+
+  // The embedded cells are every code cell, and no cell text can end the script element.
+  const json = /<script type="application\/json" id="notebook-cells">(.*?)<\/script>/s.exec(live);
+  assert.ok(json);
+  assert.doesNotMatch(json[1]!, /</);
+  assert.deepEqual(JSON.parse(json[1]!), {
+    worker: "assets/worker.js",
+    cells: [
+      { index: 1, source: 'import { x } from "../lib/mod.ts";\nconst SEED = 7;' },
+      { index: 2, source: "// Try it\nconst SEED_TRY = 7;\nx(SEED_TRY, '</script><!--')" },
+      { index: 3, source: "const other = 1; // not a Try it cell" },
+    ],
+  });
+
+  // Take the additions away and the page is byte for byte the page without a runtime.
+  const stripped = live.replace(/ data-try-it="\d+"/g, "")
+    .replace(/<script type="application\/json"[^]*?<\/script>\n<script [^>]*><\/script>\n/, "");
+  assert.equal(stripped, plain);
+});
+
+Deno.test("with a runtime, a chapter without Try it cells has no script", () => {
+  const page = renderChapterPage(notebook([markdown("# Still"), code("1 + 1")]), {
+    slug: "06_still",
+    runtime: RUNTIME,
+  });
+  assert.doesNotMatch(page, /<script|data-try-it/);
+});
+
+Deno.test("exercise templates and their self-checks are marked live", () => {
+  const chapter = notebook([
+    markdown("# Exercises"),
+    code("function pick(xs: number[]): number {\n  // TODO: pick one\n  return 0;\n}"),
+    markdown("Check it:"),
+    code("checkPick(pick)", [{ output_type: "stream", name: "stdout", text: "not yet" }]),
+    code("const SMALLEST = 4; // TODO: how many?\ncheckSmallest(SMALLEST)"),
+    code("const unrelated = 1;"),
+  ]);
+  assert.deepEqual([...exerciseCells(chapter)], [1, 3, 4]);
+  const live = renderChapterPage(chapter, { slug: "07_ex", runtime: RUNTIME });
+  assert.deepEqual([...live.matchAll(/data-exercise="(\d+)"/g)].map((m) => m[1]), ["1", "3", "4"]);
+  assert.match(live, /<script src="assets\/page\.js" defer>/);
 });
