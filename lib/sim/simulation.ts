@@ -159,24 +159,66 @@ class SimEvent {
   ) {}
 }
 
-/** Everything the simulator keeps about one node. */
+/**
+ * A node's context: the methods are closures over one incarnation (a node may pass
+ * `ctx.send` around as a function), and the peer list is a getter on the prototype,
+ * computed on first use (a list per node is a million entries for a thousand nodes) and
+ * again only when nodes have been added since.
+ */
+class SlotContext<M extends Message> implements NodeContext<M, unknown> {
+  #peers: readonly NodeId[] = [];
+  #peersOf = -1;
+  constructor(
+    readonly id: NodeId,
+    readonly nodeIds: readonly NodeId[],
+    readonly incarnation: number,
+    readonly random: Random,
+    readonly storage: MemoryStorage,
+    readonly now: () => number,
+    readonly send: (to: NodeId, message: M) => void,
+    readonly setTimer: (delayMs: number, payload: unknown) => TimerId,
+    readonly cancelTimer: (id: TimerId) => void,
+    readonly log: (text: string, data?: Readonly<Record<string, unknown>>) => void,
+  ) {}
+
+  /** Every other node. */
+  get peers(): readonly NodeId[] {
+    if (this.#peersOf !== this.nodeIds.length) {
+      this.#peers = this.nodeIds.filter((id) => id !== this.id);
+      this.#peersOf = this.nodeIds.length;
+    }
+    return this.#peers;
+  }
+}
+
 /** The settings of a clock with no offset and no drift. */
 const PERFECT_CLOCK: ClockConfig = Object.freeze(parseConfig(ClockConfigSchema, {}, "clock"));
 
+/**
+ * Everything the simulator keeps about one node. What a node may never use (a timer
+ * table, its network stream) is made on first use: a simulation of a thousand nodes
+ * otherwise spends much of its set-up allocating, and collecting, unused tables.
+ */
 class NodeSlot<M extends Message> {
   status = UP;
   incarnation = 0;
   instance: Node<M, unknown> | undefined;
-  readonly timers = new Map<number, SimEvent>();
+  /** Pending timers by id; undefined until the node sets one. */
+  timers: Map<number, SimEvent> | undefined;
   deferred: SimEvent[] = [];
   readonly storage = new MemoryStorage();
+  /**
+   * The stream of this node's network draws (latency, loss, duplication), made at its
+   * first send: a named stream depends only on the seed and its name, not on when it is
+   * made, so making it late draws the same numbers.
+   */
+  netRandom: Random | undefined;
   constructor(
     readonly index: number,
     readonly id: NodeId,
     readonly factory: NodeFactory<M, unknown>,
     readonly clock: NodeClock,
     readonly random: Random,
-    readonly netRandom: Random,
   ) {}
 }
 
@@ -327,7 +369,6 @@ export class Simulation<M extends Message = Message> {
       factory as NodeFactory<M, unknown>,
       clock,
       this.random.child(`node:${id}`),
-      this.random.child(`net:${id}`),
     );
     slot.status = CRASHED; // until its start event runs
     this.#slots.push(slot);
@@ -636,7 +677,7 @@ export class Simulation<M extends Message = Message> {
       slot.deferred.push(event);
       return;
     }
-    slot.timers.delete(event.id);
+    slot.timers?.delete(event.id);
     this.#timers++;
     if (this.#tracing) {
       this.#emit({
@@ -716,7 +757,7 @@ export class Simulation<M extends Message = Message> {
     const now = this.#now;
     const msgId = this.#nextMessageId++;
     const link = this.#network.link(slot.index, toIndex);
-    const random = slot.netRandom;
+    const random = slot.netRandom ??= this.random.child(`net:${slot.id}`);
     const copies = link.duplicate > 0 && random.next() < link.duplicate ? 2 : 1;
     if (this.#tracing) {
       if (this.#recording) this.trace.recordSend(now, slot.index, toIndex, msgId, message, copies);
@@ -783,53 +824,47 @@ export class Simulation<M extends Message = Message> {
       slot.incarnation,
       this.#now,
     );
-    slot.timers.set(id, event);
+    (slot.timers ??= new Map()).set(id, event);
     return id;
   }
 
   #cancelTimer(slot: NodeSlot<M>, id: TimerId): void {
-    const event = slot.timers.get(id);
+    const event = slot.timers?.get(id);
     if (event === undefined) return;
     event.cancelled = true;
-    slot.timers.delete(id);
+    slot.timers?.delete(id);
   }
 
   #contextFor(slot: NodeSlot<M>): NodeContext<M, unknown> {
     // This incarnation's calls act only while it lives: a crash or a restart silences them.
     const incarnation = slot.incarnation;
-    const alive = () => slot.incarnation === incarnation && slot.status !== CRASHED;
-    const nodeIds = this.#nodeIds;
-    // Computed on first use (a peer list per node is a million entries for a thousand
-    // nodes) and again only when nodes have been added since.
-    let peers: readonly NodeId[] = [];
-    let peersOf = -1;
-    const random = slot.incarnation === 1
+    const random = incarnation === 1
       ? slot.random
-      : slot.random.child(`incarnation:${slot.incarnation}`);
+      : slot.random.child(`incarnation:${incarnation}`);
     // The context's methods close over this incarnation: after a crash they do nothing.
-    return {
-      id: slot.id,
-      nodeIds,
-      get peers() {
-        if (peersOf !== nodeIds.length) {
-          peers = nodeIds.filter((id) => id !== slot.id);
-          peersOf = nodeIds.length;
-        }
-        return peers;
-      },
-      incarnation: slot.incarnation,
+    return new SlotContext<M>(
+      slot.id,
+      this.#nodeIds,
+      incarnation,
       random,
-      storage: slot.storage,
-      now: () => slot.clock.read(this.#now),
-      send: (to, message) => {
-        if (alive()) this.#send(slot, to, message);
+      slot.storage,
+      () => slot.clock.read(this.#now),
+      (to, message) => {
+        if (slot.incarnation === incarnation && slot.status !== CRASHED) {
+          this.#send(slot, to, message);
+        }
       },
-      setTimer: (delayMs, payload) => alive() ? this.#setTimer(slot, delayMs, payload) : -1,
-      cancelTimer: (id) => {
-        if (alive()) this.#cancelTimer(slot, id);
+      (delayMs, payload) =>
+        slot.incarnation === incarnation && slot.status !== CRASHED
+          ? this.#setTimer(slot, delayMs, payload)
+          : -1,
+      (id) => {
+        if (slot.incarnation === incarnation && slot.status !== CRASHED) {
+          this.#cancelTimer(slot, id);
+        }
       },
-      log: (text, data) => {
-        if (alive() && this.#tracing) {
+      (text, data) => {
+        if (slot.incarnation === incarnation && slot.status !== CRASHED && this.#tracing) {
           this.#emit({
             kind: "note",
             t: this.#now,
@@ -839,7 +874,7 @@ export class Simulation<M extends Message = Message> {
           });
         }
       },
-    };
+    );
   }
 
   // ---- node lifecycle and faults -----------------------------------------------------
@@ -848,10 +883,8 @@ export class Simulation<M extends Message = Message> {
     slot.incarnation++;
     slot.status = UP;
     const context = this.#contextFor(slot);
-    if (why === "start") {
-      this.#emit({ kind: "start", t: this.#now, node: slot.id, incarnation: slot.incarnation });
-    } else {
-      this.#emit({ kind: "restart", t: this.#now, node: slot.id, incarnation: slot.incarnation });
+    if (this.#tracing) {
+      this.#emit({ kind: why, t: this.#now, node: slot.id, incarnation: slot.incarnation });
     }
     slot.instance = slot.factory(context);
     slot.instance.start?.();
@@ -860,8 +893,10 @@ export class Simulation<M extends Message = Message> {
   #kill(slot: NodeSlot<M>): void {
     slot.status = CRASHED;
     slot.instance = undefined;
-    for (const event of slot.timers.values()) event.cancelled = true;
-    slot.timers.clear();
+    if (slot.timers !== undefined) {
+      for (const event of slot.timers.values()) event.cancelled = true;
+      slot.timers.clear();
+    }
     slot.deferred = [];
   }
 
