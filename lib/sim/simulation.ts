@@ -128,6 +128,8 @@ export interface SimulationStats {
 const DELIVER = 0, TIMER = 1, START = 2, FAULT = 3, CALL = 4;
 const UP = 0, CRASHED = 1, PAUSED = 2;
 const STATUS_NAMES: readonly NodeStatus[] = ["up", "crashed", "paused"];
+/** What no message can be (a message is an object): the last sealed before any is. */
+const NOTHING_SEALED = Symbol("nothing sealed");
 /** Most handled events kept for reuse. */
 const MAX_SPARE_EVENTS = 4096;
 
@@ -272,6 +274,8 @@ export class Simulation<M extends Message = Message> {
   /** Whether records go into the trace (the config's `record`). */
   readonly #recording: boolean;
   readonly #freeze: boolean;
+  /** The message sealed last, when messages are frozen (see `#send`). */
+  #lastSealed: unknown = NOTHING_SEALED;
   #failure: SimulationError | undefined;
   #events = 0;
   #sends = 0;
@@ -600,16 +604,17 @@ export class Simulation<M extends Message = Message> {
     const budget = this.config.maxEvents;
     let processed = 0;
     for (;;) {
-      const next = queue.peek();
-      if (next === undefined || next.time > limitMs) return false;
       // Checked before the next event, so a run of exactly `budget` events succeeds.
       if (processed >= budget) {
+        const next = queue.peek();
+        if (next === undefined || next.time > limitMs) return false;
         throw this.#fail(
           "bound-exceeded",
           `Cannot finish the run: it processed ${budget} events without reaching ${limitMs} ms`,
         );
       }
-      queue.pop();
+      const next = queue.popNotAfter(limitMs);
+      if (next === undefined) return false;
       this.#now = next.time;
       this.#handle(next);
       processed++;
@@ -743,9 +748,14 @@ export class Simulation<M extends Message = Message> {
   // ---- what nodes do through their context -------------------------------------------
 
   #send(slot: NodeSlot<M>, to: NodeId, message: M): void {
-    const problem = sealMessage(message, this.#freeze);
-    if (problem !== undefined) {
-      throw new TypeError(`Cannot send a message from ${slot.id} to ${to}: ${problem}`);
+    if (message !== this.#lastSealed) {
+      const problem = sealMessage(message, this.#freeze);
+      if (problem !== undefined) {
+        throw new TypeError(`Cannot send a message from ${slot.id} to ${to}: ${problem}`);
+      }
+      // Deeply frozen, a sealed message can never change: sent again (a broadcast to
+      // every peer, a forward), it needs no second walk. Unfrozen, it could have.
+      if (this.#freeze) this.#lastSealed = message;
     }
     const toIndex = this.#indexById.get(to);
     if (toIndex === undefined) {
