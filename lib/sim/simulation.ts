@@ -630,10 +630,11 @@ export class Simulation<M extends Message = Message> {
           if (this.#deliver(event)) this.#recycle(event);
           break;
         case TIMER:
-          this.#fire(event);
+          if (this.#fire(event)) this.#recycle(event);
           break;
         case START:
           this.#boot(this.#slots[event.node] as NodeSlot<M>, "start");
+          this.#recycle(event);
           break;
         case FAULT:
           this.#queuedFaults.delete(event.payload as Fault);
@@ -674,13 +675,18 @@ export class Simulation<M extends Message = Message> {
     return true;
   }
 
-  #fire(event: SimEvent): void {
-    if (event.cancelled) return;
+  /**
+   * Fires (or skips, or defers) a timer; true when its event is no longer needed. A
+   * timer's event leaves its node's timer table when it fires, is cancelled, or its
+   * incarnation dies, so only a deferred one is still referenced.
+   */
+  #fire(event: SimEvent): boolean {
+    if (event.cancelled) return true;
     const slot = this.#slots[event.node] as NodeSlot<M>;
-    if (event.aux !== slot.incarnation || slot.status === CRASHED) return;
+    if (event.aux !== slot.incarnation || slot.status === CRASHED) return true;
     if (slot.status === PAUSED) {
       slot.deferred.push(event);
-      return;
+      return false;
     }
     slot.timers?.delete(event.id);
     this.#timers++;
@@ -694,6 +700,7 @@ export class Simulation<M extends Message = Message> {
       });
     }
     slot.instance?.onTimer?.(event.payload, event.id);
+    return true;
   }
 
   #drop(event: SimEvent, reason: DropReason): void {
@@ -1060,9 +1067,10 @@ export class Simulation<M extends Message = Message> {
   }
 
   /**
-   * Keeps a handled delivery's event for reuse: a run that moves millions of messages
-   * then allocates almost nothing per message. Only deliveries are recycled: timer events
-   * stay referenced by their node's timer table until they fire or are cancelled.
+   * Keeps a handled event for reuse: a run that moves millions of messages then allocates
+   * almost nothing per message, and a thousand nodes' start events become their first
+   * messages. Only events nothing refers to any more come here: not a message or timer
+   * deferred at a paused node, nor a timer still in its node's timer table.
    */
   #recycle(event: SimEvent): void {
     if (this.#spareEvents.length >= MAX_SPARE_EVENTS) return;
