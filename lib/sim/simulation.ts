@@ -135,30 +135,35 @@ const MAX_SPARE_EVENTS = 4096;
 
 /**
  * One entry of the agenda. A single shape for every kind keeps the hot path monomorphic;
- * delivered messages' entries are recycled (see `#recycle`), so the fields are mutable.
+ * handled events are recycled (see `#recycle`), so the fields are mutable.
+ *
+ * The times start as fractional literals: a field whose first value is a fractional
+ * number holds later numbers in place, where one first set from an argument (a parameter
+ * property) boxes each new time in a fresh heap number, an allocation per message.
  */
 class SimEvent {
+  /** When it happens (true time, ms). */
+  time = 0.5;
+  /** Tie-breaker: the order it was scheduled in. */
+  seq = 0;
+  /** DELIVER, TIMER, START, FAULT or CALL. */
+  kind = 0;
+  /** Destination (deliver) or owner (timer, start) node index; -1 if none. */
+  node = -1;
+  /** Sender node index (deliver); -1 otherwise. */
+  from = -1;
+  /** The message, the timer payload, the fault or the callback. */
+  payload: unknown = undefined;
+  /** Message id (deliver) or timer id (timer). */
+  id = 0;
+  /** Copy number (deliver) or incarnation (timer). */
+  aux = 0;
+  /** Send time (deliver) or set time (timer). */
+  sentAt = 0.5;
   /** A timer that was cancelled. */
   cancelled = false;
   /** A message whose link was cut while it was in flight: it arrives only to be dropped. */
   linkCut = false;
-  constructor(
-    public time: number,
-    public seq: number,
-    public kind: number,
-    /** Destination (deliver) or owner (timer, start) node index; -1 if none. */
-    public node: number,
-    /** Sender node index (deliver); -1 otherwise. */
-    public from: number,
-    /** The message, the timer payload, the fault or the callback. */
-    public payload: unknown,
-    /** Message id (deliver) or timer id (timer). */
-    public id: number,
-    /** Copy number (deliver) or incarnation (timer). */
-    public aux: number,
-    /** Send time (deliver) or set time (timer). */
-    public sentAt: number,
-  ) {}
 }
 
 /**
@@ -1046,22 +1051,18 @@ export class Simulation<M extends Message = Message> {
     aux: number,
     sentAt = this.#now,
   ): SimEvent {
-    let event = this.#spareEvents.pop();
-    if (event === undefined) {
-      event = new SimEvent(time, this.#seq++, kind, node, from, payload, id, aux, sentAt);
-    } else {
-      event.time = time;
-      event.seq = this.#seq++;
-      event.kind = kind;
-      event.node = node;
-      event.from = from;
-      event.payload = payload;
-      event.id = id;
-      event.aux = aux;
-      event.sentAt = sentAt;
-      event.cancelled = false;
-      event.linkCut = false;
-    }
+    const event = this.#spareEvents.pop() ?? new SimEvent();
+    event.time = time;
+    event.seq = this.#seq++;
+    event.kind = kind;
+    event.node = node;
+    event.from = from;
+    event.payload = payload;
+    event.id = id;
+    event.aux = aux;
+    event.sentAt = sentAt;
+    event.cancelled = false;
+    event.linkCut = false;
     this.#queue.push(event);
     return event;
   }
