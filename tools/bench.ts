@@ -51,11 +51,23 @@ for (const bench of benches) {
     console.error(`${bench.name}: failed`);
     continue;
   }
-  console.error(`${bench.name.padEnd(32)} ${(mean / 1e6).toFixed(2).padStart(10)} ms/iter`);
   const report = reports.get(bench.name);
+  const baselineNs = report?.baseline === undefined ? undefined : meanNs.get(report.baseline);
+  const ratio = baselineNs === undefined ? undefined : Math.round((baselineNs / mean) * 100) / 100;
+  const target = report?.targetVsBaseline;
+  const versus = ratio === undefined ? "" : `   ${ratio}x the speed of ${report?.baseline}` +
+    (target === undefined ? "" : ` (target ${target}x: ${ratio >= target ? "met" : "missed"})`);
+  console.error(
+    `${bench.name.padEnd(32)} ${(mean / 1e6).toFixed(2).padStart(10)} ms/iter${versus}`,
+  );
   if (report === undefined) continue;
   const line = report.line(mean);
-  const baselineNs = report.baseline === undefined ? undefined : meanNs.get(report.baseline);
-  if (baselineNs !== undefined) line.vs_baseline = Math.round((baselineNs / mean) * 100) / 100;
+  if (ratio !== undefined) {
+    line.vs_baseline = ratio;
+    if (target !== undefined) {
+      line.target_vs_baseline = target;
+      line.meets_target = ratio >= target;
+    }
+  }
   console.log(JSON.stringify(line));
 }

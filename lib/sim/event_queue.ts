@@ -82,6 +82,15 @@ export class EventQueue<T extends Scheduled> {
     return top;
   }
 
+  /**
+   * Removes and returns the earliest item if its time is at most `timeMs`; otherwise
+   * leaves the queue as it was and returns undefined.
+   */
+  popNotAfter(timeMs: number): T | undefined {
+    const top = this.#heap[0];
+    return top === undefined || top.time > timeMs ? undefined : this.pop();
+  }
+
   /** Every waiting item, in no particular order (for inspection, not for running). */
   items(): readonly T[] {
     return this.#heap;

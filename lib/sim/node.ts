@@ -112,35 +112,36 @@ export interface DurableStorage {
 
 /** The in-memory implementation of {@link DurableStorage} the simulator gives each node. */
 export class MemoryStorage implements DurableStorage {
-  #data = new Map<string, unknown>();
+  /** Made at the first write: most nodes of a large simulation never persist anything. */
+  #data: Map<string, unknown> | undefined;
   #writes = 0;
 
   /** {@inheritDoc DurableStorage.get} */
   get<V>(key: string): V | undefined {
-    const value = this.#data.get(key);
+    const value = this.#data?.get(key);
     return value === undefined ? undefined : copyValue(value) as V;
   }
 
   /** {@inheritDoc DurableStorage.set} */
   set(key: string, value: unknown): void {
-    this.#data.set(key, copyValue(value));
+    (this.#data ??= new Map()).set(key, copyValue(value));
     this.#writes++;
   }
 
   /** {@inheritDoc DurableStorage.has} */
   has(key: string): boolean {
-    return this.#data.has(key);
+    return this.#data?.has(key) ?? false;
   }
 
   /** {@inheritDoc DurableStorage.delete} */
   delete(key: string): void {
-    this.#data.delete(key);
+    this.#data?.delete(key);
     this.#writes++;
   }
 
   /** {@inheritDoc DurableStorage.keys} */
   keys(): string[] {
-    return [...this.#data.keys()];
+    return this.#data === undefined ? [] : [...this.#data.keys()];
   }
 
   /** {@inheritDoc DurableStorage.writeCount} */

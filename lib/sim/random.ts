@@ -46,11 +46,21 @@ export class Random {
       state = (state + 0x9e3779b9) | 0;
       return mix32(state ^ pathHash);
     };
-    this.#a = next();
-    this.#b = next();
-    this.#c = next();
-    this.#d = 1;
-    for (let i = 0; i < 15; i++) this.uint32();
+    // The first 15 outputs are discarded, stepped in locals: in a constructor, which runs
+    // too few times to be optimised, each field store of a large number allocates a box,
+    // and a simulation of a thousand nodes builds thousands of streams.
+    let a = next(), b = next(), c = next(), d = 1;
+    for (let i = 0; i < 15; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = ((c << 21) | (c >>> 11)) + t | 0;
+    }
+    this.#a = a;
+    this.#b = b;
+    this.#c = c;
+    this.#d = d;
   }
 
   /** An independent stream named `label` under this one. */

@@ -128,55 +128,104 @@ export interface SimulationStats {
 const DELIVER = 0, TIMER = 1, START = 2, FAULT = 3, CALL = 4;
 const UP = 0, CRASHED = 1, PAUSED = 2;
 const STATUS_NAMES: readonly NodeStatus[] = ["up", "crashed", "paused"];
+/** What no message can be (a message is an object): the last sealed before any is. */
+const NOTHING_SEALED = Symbol("nothing sealed");
 /** Most handled events kept for reuse. */
 const MAX_SPARE_EVENTS = 4096;
 
 /**
  * One entry of the agenda. A single shape for every kind keeps the hot path monomorphic;
- * delivered messages' entries are recycled (see `#recycle`), so the fields are mutable.
+ * handled events are recycled (see `#recycle`), so the fields are mutable.
+ *
+ * The times start as fractional literals: a field whose first value is a fractional
+ * number holds later numbers in place, where one first set from an argument (a parameter
+ * property) boxes each new time in a fresh heap number, an allocation per message.
  */
 class SimEvent {
+  /** When it happens (true time, ms). */
+  time = 0.5;
+  /** Tie-breaker: the order it was scheduled in. */
+  seq = 0;
+  /** DELIVER, TIMER, START, FAULT or CALL. */
+  kind = 0;
+  /** Destination (deliver) or owner (timer, start) node index; -1 if none. */
+  node = -1;
+  /** Sender node index (deliver); -1 otherwise. */
+  from = -1;
+  /** The message, the timer payload, the fault or the callback. */
+  payload: unknown = undefined;
+  /** Message id (deliver) or timer id (timer). */
+  id = 0;
+  /** Copy number (deliver) or incarnation (timer). */
+  aux = 0;
+  /** Send time (deliver) or set time (timer). */
+  sentAt = 0.5;
   /** A timer that was cancelled. */
   cancelled = false;
   /** A message whose link was cut while it was in flight: it arrives only to be dropped. */
   linkCut = false;
-  constructor(
-    public time: number,
-    public seq: number,
-    public kind: number,
-    /** Destination (deliver) or owner (timer, start) node index; -1 if none. */
-    public node: number,
-    /** Sender node index (deliver); -1 otherwise. */
-    public from: number,
-    /** The message, the timer payload, the fault or the callback. */
-    public payload: unknown,
-    /** Message id (deliver) or timer id (timer). */
-    public id: number,
-    /** Copy number (deliver) or incarnation (timer). */
-    public aux: number,
-    /** Send time (deliver) or set time (timer). */
-    public sentAt: number,
-  ) {}
 }
 
-/** Everything the simulator keeps about one node. */
+/**
+ * A node's context: the methods are closures over one incarnation (a node may pass
+ * `ctx.send` around as a function), and the peer list is a getter on the prototype,
+ * computed on first use (a list per node is a million entries for a thousand nodes) and
+ * again only when nodes have been added since.
+ */
+class SlotContext<M extends Message> implements NodeContext<M, unknown> {
+  #peers: readonly NodeId[] = [];
+  #peersOf = -1;
+  constructor(
+    readonly id: NodeId,
+    readonly nodeIds: readonly NodeId[],
+    readonly incarnation: number,
+    readonly random: Random,
+    readonly storage: MemoryStorage,
+    readonly now: () => number,
+    readonly send: (to: NodeId, message: M) => void,
+    readonly setTimer: (delayMs: number, payload: unknown) => TimerId,
+    readonly cancelTimer: (id: TimerId) => void,
+    readonly log: (text: string, data?: Readonly<Record<string, unknown>>) => void,
+  ) {}
+
+  /** Every other node. */
+  get peers(): readonly NodeId[] {
+    if (this.#peersOf !== this.nodeIds.length) {
+      this.#peers = this.nodeIds.filter((id) => id !== this.id);
+      this.#peersOf = this.nodeIds.length;
+    }
+    return this.#peers;
+  }
+}
+
 /** The settings of a clock with no offset and no drift. */
 const PERFECT_CLOCK: ClockConfig = Object.freeze(parseConfig(ClockConfigSchema, {}, "clock"));
 
+/**
+ * Everything the simulator keeps about one node. What a node may never use (a timer
+ * table, its network stream) is made on first use: a simulation of a thousand nodes
+ * otherwise spends much of its set-up allocating, and collecting, unused tables.
+ */
 class NodeSlot<M extends Message> {
   status = UP;
   incarnation = 0;
   instance: Node<M, unknown> | undefined;
-  readonly timers = new Map<number, SimEvent>();
+  /** Pending timers by id; undefined until the node sets one. */
+  timers: Map<number, SimEvent> | undefined;
   deferred: SimEvent[] = [];
   readonly storage = new MemoryStorage();
+  /**
+   * The stream of this node's network draws (latency, loss, duplication), made at its
+   * first send: a named stream depends only on the seed and its name, not on when it is
+   * made, so making it late draws the same numbers.
+   */
+  netRandom: Random | undefined;
   constructor(
     readonly index: number,
     readonly id: NodeId,
     readonly factory: NodeFactory<M, unknown>,
     readonly clock: NodeClock,
     readonly random: Random,
-    readonly netRandom: Random,
   ) {}
 }
 
@@ -230,6 +279,8 @@ export class Simulation<M extends Message = Message> {
   /** Whether records go into the trace (the config's `record`). */
   readonly #recording: boolean;
   readonly #freeze: boolean;
+  /** The message sealed last, when messages are frozen (see `#send`). */
+  #lastSealed: unknown = NOTHING_SEALED;
   #failure: SimulationError | undefined;
   #events = 0;
   #sends = 0;
@@ -327,7 +378,6 @@ export class Simulation<M extends Message = Message> {
       factory as NodeFactory<M, unknown>,
       clock,
       this.random.child(`node:${id}`),
-      this.random.child(`net:${id}`),
     );
     slot.status = CRASHED; // until its start event runs
     this.#slots.push(slot);
@@ -559,16 +609,17 @@ export class Simulation<M extends Message = Message> {
     const budget = this.config.maxEvents;
     let processed = 0;
     for (;;) {
-      const next = queue.peek();
-      if (next === undefined || next.time > limitMs) return false;
       // Checked before the next event, so a run of exactly `budget` events succeeds.
       if (processed >= budget) {
+        const next = queue.peek();
+        if (next === undefined || next.time > limitMs) return false;
         throw this.#fail(
           "bound-exceeded",
           `Cannot finish the run: it processed ${budget} events without reaching ${limitMs} ms`,
         );
       }
-      queue.pop();
+      const next = queue.popNotAfter(limitMs);
+      if (next === undefined) return false;
       this.#now = next.time;
       this.#handle(next);
       processed++;
@@ -584,10 +635,11 @@ export class Simulation<M extends Message = Message> {
           if (this.#deliver(event)) this.#recycle(event);
           break;
         case TIMER:
-          this.#fire(event);
+          if (this.#fire(event)) this.#recycle(event);
           break;
         case START:
           this.#boot(this.#slots[event.node] as NodeSlot<M>, "start");
+          this.#recycle(event);
           break;
         case FAULT:
           this.#queuedFaults.delete(event.payload as Fault);
@@ -628,15 +680,20 @@ export class Simulation<M extends Message = Message> {
     return true;
   }
 
-  #fire(event: SimEvent): void {
-    if (event.cancelled) return;
+  /**
+   * Fires (or skips, or defers) a timer; true when its event is no longer needed. A
+   * timer's event leaves its node's timer table when it fires, is cancelled, or its
+   * incarnation dies, so only a deferred one is still referenced.
+   */
+  #fire(event: SimEvent): boolean {
+    if (event.cancelled) return true;
     const slot = this.#slots[event.node] as NodeSlot<M>;
-    if (event.aux !== slot.incarnation || slot.status === CRASHED) return;
+    if (event.aux !== slot.incarnation || slot.status === CRASHED) return true;
     if (slot.status === PAUSED) {
       slot.deferred.push(event);
-      return;
+      return false;
     }
-    slot.timers.delete(event.id);
+    slot.timers?.delete(event.id);
     this.#timers++;
     if (this.#tracing) {
       this.#emit({
@@ -648,6 +705,7 @@ export class Simulation<M extends Message = Message> {
       });
     }
     slot.instance?.onTimer?.(event.payload, event.id);
+    return true;
   }
 
   #drop(event: SimEvent, reason: DropReason): void {
@@ -702,9 +760,14 @@ export class Simulation<M extends Message = Message> {
   // ---- what nodes do through their context -------------------------------------------
 
   #send(slot: NodeSlot<M>, to: NodeId, message: M): void {
-    const problem = sealMessage(message, this.#freeze);
-    if (problem !== undefined) {
-      throw new TypeError(`Cannot send a message from ${slot.id} to ${to}: ${problem}`);
+    if (message !== this.#lastSealed) {
+      const problem = sealMessage(message, this.#freeze);
+      if (problem !== undefined) {
+        throw new TypeError(`Cannot send a message from ${slot.id} to ${to}: ${problem}`);
+      }
+      // Deeply frozen, a sealed message can never change: sent again (a broadcast to
+      // every peer, a forward), it needs no second walk. Unfrozen, it could have.
+      if (this.#freeze) this.#lastSealed = message;
     }
     const toIndex = this.#indexById.get(to);
     if (toIndex === undefined) {
@@ -716,7 +779,7 @@ export class Simulation<M extends Message = Message> {
     const now = this.#now;
     const msgId = this.#nextMessageId++;
     const link = this.#network.link(slot.index, toIndex);
-    const random = slot.netRandom;
+    const random = slot.netRandom ??= this.random.child(`net:${slot.id}`);
     const copies = link.duplicate > 0 && random.next() < link.duplicate ? 2 : 1;
     if (this.#tracing) {
       if (this.#recording) this.trace.recordSend(now, slot.index, toIndex, msgId, message, copies);
@@ -783,53 +846,47 @@ export class Simulation<M extends Message = Message> {
       slot.incarnation,
       this.#now,
     );
-    slot.timers.set(id, event);
+    (slot.timers ??= new Map()).set(id, event);
     return id;
   }
 
   #cancelTimer(slot: NodeSlot<M>, id: TimerId): void {
-    const event = slot.timers.get(id);
+    const event = slot.timers?.get(id);
     if (event === undefined) return;
     event.cancelled = true;
-    slot.timers.delete(id);
+    slot.timers?.delete(id);
   }
 
   #contextFor(slot: NodeSlot<M>): NodeContext<M, unknown> {
     // This incarnation's calls act only while it lives: a crash or a restart silences them.
     const incarnation = slot.incarnation;
-    const alive = () => slot.incarnation === incarnation && slot.status !== CRASHED;
-    const nodeIds = this.#nodeIds;
-    // Computed on first use (a peer list per node is a million entries for a thousand
-    // nodes) and again only when nodes have been added since.
-    let peers: readonly NodeId[] = [];
-    let peersOf = -1;
-    const random = slot.incarnation === 1
+    const random = incarnation === 1
       ? slot.random
-      : slot.random.child(`incarnation:${slot.incarnation}`);
+      : slot.random.child(`incarnation:${incarnation}`);
     // The context's methods close over this incarnation: after a crash they do nothing.
-    return {
-      id: slot.id,
-      nodeIds,
-      get peers() {
-        if (peersOf !== nodeIds.length) {
-          peers = nodeIds.filter((id) => id !== slot.id);
-          peersOf = nodeIds.length;
-        }
-        return peers;
-      },
-      incarnation: slot.incarnation,
+    return new SlotContext<M>(
+      slot.id,
+      this.#nodeIds,
+      incarnation,
       random,
-      storage: slot.storage,
-      now: () => slot.clock.read(this.#now),
-      send: (to, message) => {
-        if (alive()) this.#send(slot, to, message);
+      slot.storage,
+      () => slot.clock.read(this.#now),
+      (to, message) => {
+        if (slot.incarnation === incarnation && slot.status !== CRASHED) {
+          this.#send(slot, to, message);
+        }
       },
-      setTimer: (delayMs, payload) => alive() ? this.#setTimer(slot, delayMs, payload) : -1,
-      cancelTimer: (id) => {
-        if (alive()) this.#cancelTimer(slot, id);
+      (delayMs, payload) =>
+        slot.incarnation === incarnation && slot.status !== CRASHED
+          ? this.#setTimer(slot, delayMs, payload)
+          : -1,
+      (id) => {
+        if (slot.incarnation === incarnation && slot.status !== CRASHED) {
+          this.#cancelTimer(slot, id);
+        }
       },
-      log: (text, data) => {
-        if (alive() && this.#tracing) {
+      (text, data) => {
+        if (slot.incarnation === incarnation && slot.status !== CRASHED && this.#tracing) {
           this.#emit({
             kind: "note",
             t: this.#now,
@@ -839,7 +896,7 @@ export class Simulation<M extends Message = Message> {
           });
         }
       },
-    };
+    );
   }
 
   // ---- node lifecycle and faults -----------------------------------------------------
@@ -848,10 +905,8 @@ export class Simulation<M extends Message = Message> {
     slot.incarnation++;
     slot.status = UP;
     const context = this.#contextFor(slot);
-    if (why === "start") {
-      this.#emit({ kind: "start", t: this.#now, node: slot.id, incarnation: slot.incarnation });
-    } else {
-      this.#emit({ kind: "restart", t: this.#now, node: slot.id, incarnation: slot.incarnation });
+    if (this.#tracing) {
+      this.#emit({ kind: why, t: this.#now, node: slot.id, incarnation: slot.incarnation });
     }
     slot.instance = slot.factory(context);
     slot.instance.start?.();
@@ -860,8 +915,10 @@ export class Simulation<M extends Message = Message> {
   #kill(slot: NodeSlot<M>): void {
     slot.status = CRASHED;
     slot.instance = undefined;
-    for (const event of slot.timers.values()) event.cancelled = true;
-    slot.timers.clear();
+    if (slot.timers !== undefined) {
+      for (const event of slot.timers.values()) event.cancelled = true;
+      slot.timers.clear();
+    }
     slot.deferred = [];
   }
 
@@ -994,30 +1051,27 @@ export class Simulation<M extends Message = Message> {
     aux: number,
     sentAt = this.#now,
   ): SimEvent {
-    let event = this.#spareEvents.pop();
-    if (event === undefined) {
-      event = new SimEvent(time, this.#seq++, kind, node, from, payload, id, aux, sentAt);
-    } else {
-      event.time = time;
-      event.seq = this.#seq++;
-      event.kind = kind;
-      event.node = node;
-      event.from = from;
-      event.payload = payload;
-      event.id = id;
-      event.aux = aux;
-      event.sentAt = sentAt;
-      event.cancelled = false;
-      event.linkCut = false;
-    }
+    const event = this.#spareEvents.pop() ?? new SimEvent();
+    event.time = time;
+    event.seq = this.#seq++;
+    event.kind = kind;
+    event.node = node;
+    event.from = from;
+    event.payload = payload;
+    event.id = id;
+    event.aux = aux;
+    event.sentAt = sentAt;
+    event.cancelled = false;
+    event.linkCut = false;
     this.#queue.push(event);
     return event;
   }
 
   /**
-   * Keeps a handled delivery's event for reuse: a run that moves millions of messages
-   * then allocates almost nothing per message. Only deliveries are recycled: timer events
-   * stay referenced by their node's timer table until they fire or are cancelled.
+   * Keeps a handled event for reuse: a run that moves millions of messages then allocates
+   * almost nothing per message, and a thousand nodes' start events become their first
+   * messages. Only events nothing refers to any more come here: not a message or timer
+   * deferred at a paused node, nor a timer still in its node's timer table.
    */
   #recycle(event: SimEvent): void {
     if (this.#spareEvents.length >= MAX_SPARE_EVENTS) return;

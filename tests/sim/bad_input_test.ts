@@ -198,6 +198,34 @@ Deno.test("Messages are frozen deeply: a receiver cannot change the sender's nes
   assert.deepEqual(errors, ["TypeError", "TypeError"]);
 });
 
+Deno.test("A message sent again is checked again unless it was frozen by its first send", () => {
+  // Unfrozen, the sender may change a message between two sends: the second is checked.
+  const changed: { type: string; value: unknown } = { type: "note", value: 1 };
+  const sim = new Simulation<Message>({ seed: 1, freezeMessages: false });
+  sim.addNode("n1", (ctx) => ({
+    start: () => {
+      ctx.send("n2", changed);
+      changed.value = 5n;
+      ctx.send("n2", changed);
+    },
+    onMessage: () => {},
+  }));
+  sim.addNode("n2", quiet);
+  assert.throws(() => sim.runUntilQuiet(), /message\.value is a BigInt/);
+  // Frozen, the same message broadcast to every peer is sent, and traced, each time.
+  const shared: Message = { type: "hello" };
+  const broadcast = new Simulation<Message>({ seed: 1 });
+  broadcast.addNodes(["n1", "n2", "n3"], (ctx) => ({
+    start: () => {
+      if (ctx.id === "n1") { for (const peer of ctx.peers) ctx.send(peer, shared); }
+    },
+    onMessage: () => {},
+  }));
+  broadcast.runUntilQuiet();
+  assert.equal(broadcast.stats.deliveries, 2);
+  assert.ok(Object.isFrozen(shared));
+});
+
 Deno.test("A partition of 40,000 nodes takes memory per node, not per pair of nodes", () => {
   // The cut links used to be an n × n byte matrix sized for 2n nodes: 6.4 GB here.
   const count = 40_000;

@@ -13,15 +13,19 @@ export interface Agenda<T extends Scheduled> {
   readonly size: number;
   push(item: T): void;
   pop(): T | undefined;
+  popNotAfter(timeMs: number): T | undefined;
   peek(): T | undefined;
   items(): readonly T[];
   clear(): void;
 }
 
-/** One scripted step: push an item some delay after the last popped time, or pop. */
+/**
+ * One scripted step: push an item some delay after the last popped time, or pop (with
+ * `withinMs`, only items at most that long after the last popped time, as a run loop does).
+ */
 export type Step =
   | { readonly op: "push"; readonly delayMs: number; readonly burst: number }
-  | { readonly op: "pop"; readonly count: number };
+  | { readonly op: "pop"; readonly count: number; readonly withinMs?: number };
 
 /** Delays a simulator produces: zero (same instant), small, fractional, far-future outliers. */
 export const delayArbitrary: fc.Arbitrary<number> = fc.oneof(
@@ -54,7 +58,10 @@ export const scriptArbitrary: fc.Arbitrary<Step[]> = fc.array(
           { weight: 4, arbitrary: fc.constant(1) },
           { weight: 1, arbitrary: fc.integer({ min: 2, max: 200 }) },
         ),
-      }),
+        withinMs: fc.option(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 30, noNaN: true })), {
+          nil: undefined,
+        }),
+      }, { requiredKeys: ["op", "count"] }),
     },
   ),
   { maxLength: 300, size: "max" },
@@ -75,13 +82,22 @@ export class SortedModel {
     this.#items.push(item);
   }
   pop(): Item | undefined {
-    if (this.#items.length === 0) return undefined;
+    const best = this.#earliest();
+    return best < 0 ? undefined : this.#items.splice(best, 1)[0];
+  }
+  popNotAfter(timeMs: number): Item | undefined {
+    const best = this.#earliest();
+    if (best < 0 || (this.#items[best] as Item).time > timeMs) return undefined;
+    return this.#items.splice(best, 1)[0];
+  }
+  #earliest(): number {
+    if (this.#items.length === 0) return -1;
     let best = 0;
     for (let i = 1; i < this.#items.length; i++) {
       const a = this.#items[i] as Item, b = this.#items[best] as Item;
       if (a.time < b.time || (a.time === b.time && a.seq < b.seq)) best = i;
     }
-    return this.#items.splice(best, 1)[0];
+    return best;
   }
 }
 
@@ -105,9 +121,12 @@ export function compareWithModel(agenda: Agenda<Item>, steps: readonly Step[]): 
     } else {
       for (let i = 0; i < step.count; i++) {
         const peeked = agenda.peek();
-        const got = agenda.pop();
-        const want = model.pop();
-        if (peeked !== got) return `step ${index}: peek gave ${show(peeked)}, pop ${show(got)}`;
+        const limit = step.withinMs === undefined ? undefined : lastPopped + step.withinMs;
+        const got = limit === undefined ? agenda.pop() : agenda.popNotAfter(limit);
+        const want = limit === undefined ? model.pop() : model.popNotAfter(limit);
+        if (got !== undefined && peeked !== got) {
+          return `step ${index}: peek gave ${show(peeked)}, pop ${show(got)}`;
+        }
         if (got !== want) return `step ${index}: popped ${show(got)}, expected ${show(want)}`;
         if (want !== undefined) lastPopped = want.time;
       }

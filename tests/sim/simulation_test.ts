@@ -583,6 +583,41 @@ Deno.test("Simulation context cancelTimer stops a pending timer and ignores unkn
   assert.equal(sim.stats.timers, 1);
 });
 
+Deno.test("Simulation: a fired or cancelled timer's id cancels nothing later, whatever reuses its event", () => {
+  // Handled events are reused for later messages and timers: an old timer id must still
+  // name only its own timer. Timers fire, get cancelled, and are set again, many times.
+  const fired: string[] = [];
+  const sim = new Simulation({ seed: 3, network: { latency: { kind: "constant", ms: 1 } } });
+  sim.addNode<string>("a", (ctx) => {
+    const old: number[] = [];
+    return {
+      start: () => {
+        old.push(ctx.setTimer(1, "first"));
+        old.push(ctx.setTimer(5, "cancelled"));
+        ctx.cancelTimer(old[1] as number);
+      },
+      onTimer: (name) => {
+        fired.push(name);
+        if (fired.length < 50) ctx.send("a", { type: "again" });
+      },
+      onMessage: () => {
+        const next = ctx.setTimer(1, `timer-${fired.length}`);
+        // Every earlier id, fired or cancelled, is stale: cancelling them must not touch
+        // the timer just set, whichever event object it took.
+        for (const id of old) ctx.cancelTimer(id);
+        old.push(next);
+        const doomed = ctx.setTimer(2, "doomed");
+        ctx.cancelTimer(doomed);
+        old.push(doomed);
+      },
+    };
+  });
+  sim.runUntilQuiet();
+  assert.equal(fired.length, 50);
+  assert.deepEqual(fired.slice(0, 3), ["first", "timer-1", "timer-2"]);
+  assert.ok(!fired.includes("cancelled") && !fired.includes("doomed"));
+});
+
 Deno.test("Simulation.addNode during a run starts the node at the current virtual time", () => {
   const sim = new Simulation({ seed: 1, network: { latency: { kind: "constant", ms: 3 } } });
   const contexts = addSilentNodes(sim, ["a", "b"]);
