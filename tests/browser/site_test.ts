@@ -3,8 +3,8 @@
  * temporary folder, served, and opened; its Try it cell, run unchanged in the page, must
  * draw exactly the figure the Deno kernel drew when the chapter was exported, and with one
  * knob changed it must draw another. Needs Chromium and the Jupyter kernel (see
- * tests/browser/chromium.ts); run it with `deno task test:site`, or for other chapters
- * `SITE_TEST_CHAPTERS=01,04 deno task test:site`.
+ * tests/browser/chromium.ts); run it with `deno task test:site` (every chapter), or for
+ * some chapters `SITE_TEST_CHAPTERS=01,04 deno task test:site`.
  *
  * @module
  */
@@ -13,14 +13,15 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { launchChromium } from "./chromium.ts";
 import { applyKnobEdit, chooseKnobEdit } from "./try_it.ts";
-import { REPO_ROOT } from "../../tools/jupyter.ts";
+import { NOTEBOOKS_DIR, REPO_ROOT } from "../../tools/jupyter.ts";
+import { listNotebooks } from "../../tools/notebook_json.ts";
 import { serveSite } from "../../tools/serve.ts";
 
 /**
  * The chapters whose pages this test runs: `SITE_TEST_CHAPTERS` (numbers or slugs,
- * comma-separated), else chapter 00.
+ * comma-separated), else every chapter.
  */
-const CHAPTERS = (Deno.env.get("SITE_TEST_CHAPTERS") ?? "00").split(",").map((name) => name.trim())
+const CHAPTERS = (Deno.env.get("SITE_TEST_CHAPTERS") ?? "").split(",").map((name) => name.trim())
   .filter(Boolean);
 
 /** Longest one run may take in the page, first run (loading the library) included. */
@@ -110,12 +111,15 @@ Deno.test({
     const site = await Deno.makeTempDir({ prefix: "site_test_" });
     const profile = await Deno.makeTempDir({ prefix: "site_test_profile_" });
     await exportSite(site, CHAPTERS);
+    const expected = CHAPTERS.length > 0
+      ? CHAPTERS.length
+      : (await listNotebooks(NOTEBOOKS_DIR)).length;
     const server = await serveSite({ dir: site, port: 0 });
     const browser = await launchChromium({ userDataDir: profile });
     try {
       const pages = [...Deno.readDirSync(site)].map((entry) => entry.name)
         .filter((name) => /^\d.*\.html$/.test(name)).sort();
-      assert.equal(pages.length, CHAPTERS.length);
+      assert.equal(pages.length, expected);
       for (const name of pages) {
         const page = await browser.newPage();
         const errors: string[] = [];
