@@ -161,11 +161,7 @@ export function jupyterProgress(options: JupyterProgressOptions = {}): ProgressS
         if (step <= lastStep) return;
         lastStep = step;
       }
-      const elapsedMs = timer.update(state);
-      const data = {
-        "text/plain": formatProgress(state, { elapsedMs }),
-        "text/html": progressHtml(state, elapsedMs),
-      };
+      const data = progressBundle(state, timer.update(state));
       broadcast(shown ? "update_display_data" : "display_data", {
         data,
         metadata: {},
@@ -284,6 +280,20 @@ function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms - minutes * 60_000) / 1000)} s`;
+}
+
+/**
+ * The MIME bundle a notebook shows for a progress state: a bar while running, then the
+ * "done" line that stays in the saved notebook (and in a page's outputs).
+ */
+export function progressBundle(
+  state: ProgressState,
+  elapsedMs?: number,
+): { "text/plain": string; "text/html": string } {
+  return {
+    "text/plain": formatProgress(state, { elapsedMs }),
+    "text/html": progressHtml(state, elapsedMs),
+  };
 }
 
 function progressHtml(state: ProgressState, elapsedMs: number | undefined): string {

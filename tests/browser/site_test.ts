@@ -107,7 +107,7 @@ Deno.test({
   name: "a Try it cell run in the page draws the kernel's figure, and a changed knob redraws it",
   sanitizeResources: false,
   sanitizeOps: false,
-  async fn() {
+  async fn(t) {
     const site = await Deno.makeTempDir({ prefix: "site_test_" });
     const profile = await Deno.makeTempDir({ prefix: "site_test_profile_" });
     await exportSite(site, CHAPTERS);
@@ -121,6 +121,10 @@ Deno.test({
         .filter((name) => /^\d.*\.html$/.test(name)).sort();
       assert.equal(pages.length, expected);
       for (const name of pages) {
+        // One step per chapter: a failing chapter does not hide the others'.
+        await t.step(name, () => checkChapterPage(name, name === pages[0]));
+      }
+      async function checkChapterPage(name: string, first: boolean): Promise<void> {
         const page = await browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (error) => errors.push(error.message));
@@ -188,7 +192,7 @@ Deno.test({
           assert.deepEqual(await readOutputs(page, index, "exercise"), exported);
         }
 
-        if (name === pages[0]) {
+        if (first) {
           // Cancel stops a run that would never end; the next run starts a fresh worker,
           // runs the earlier cells again and draws the chapter's figure.
           const index = indices[0]!;

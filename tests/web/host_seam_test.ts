@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { jupyterProgress } from "../../lib/experiments/progress.ts";
 import { HOST_REMAPS } from "../../tools/web_bundle.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -150,6 +151,15 @@ Deno.test("the browser stand-ins behave as a page needs", async () => {
     } as const;
     jupyter.hostProgress()?.update(state);
     assert.deepEqual(seen, [{ "text/html": "<b>hi</b>" }, state]);
+    // The end of a sweep also leaves the notebook's "done" line as an output, the bundle the
+    // kernel's progress display ends with.
+    seen.length = 0;
+    const done = { ...state, done: 2, rows: 2, status: "done" } as const;
+    jupyter.hostProgress()?.update(done);
+    let kernelLast: unknown;
+    jupyterProgress({ broadcast: (_type, content) => kernelLast = content.data }).update(done);
+    assert.deepEqual(seen, [done, kernelLast]);
+    assert.match(JSON.stringify(kernelLast), /done: 2 trials/);
   } finally {
     setPageSink(undefined);
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ProgressSink } from "../../lib/experiments/progress.ts";
+import { progressBundle, type ProgressSink } from "../../lib/experiments/progress.ts";
 import { pageSink } from "./page_sink.ts";
 
 /** A MIME bundle, as Jupyter displays it: MIME type to data. */
@@ -60,8 +60,16 @@ export function kernelProcessId(): number {
 
 /**
  * The page's progress bar: a sink that forwards every state to the page's sink installed
- * at the time of the update (dropped with none installed).
+ * at the time of the update (dropped with none installed). When the sweep ends it also
+ * leaves the line the notebook keeps ("done: 20 trials ..."), as an output, so the page's
+ * outputs are the notebook's.
  */
 export function hostProgress(): ProgressSink | undefined {
-  return { update: (state) => pageSink()?.progress(state) };
+  return {
+    update(state) {
+      const sink = pageSink();
+      sink?.progress(state);
+      if (state.status !== "running") sink?.display(progressBundle(state));
+    },
+  };
 }
