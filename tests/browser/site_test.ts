@@ -120,11 +120,7 @@ Deno.test({
       const pages = [...Deno.readDirSync(site)].map((entry) => entry.name)
         .filter((name) => /^\d.*\.html$/.test(name)).sort();
       assert.equal(pages.length, expected);
-      for (const name of pages) {
-        // One step per chapter: a failing chapter does not hide the others'.
-        await t.step(name, () => checkChapterPage(name, name === pages[0]));
-      }
-      async function checkChapterPage(name: string, first: boolean): Promise<void> {
+      const checkChapterPage = async (name: string, first: boolean): Promise<void> => {
         const page = await browser.newPage();
         const errors: string[] = [];
         page.on("pageerror", (error) => errors.push(error.message));
@@ -219,6 +215,10 @@ Deno.test({
         }
         assert.deepEqual(errors, []);
         await page.close();
+      };
+      for (const name of pages) {
+        // One step per chapter: a failing chapter does not hide the others'.
+        await t.step(name, () => checkChapterPage(name, name === pages[0]));
       }
 
       // From a file: URL no worker can start: the page says how to serve the site.
