@@ -64,7 +64,7 @@ Deno.test("wallClockReads finds a timed cell", async () => {
   }
 });
 
-Deno.test("a chapter exported twice gives the same page, byte for byte", async () => {
+Deno.test("a chapter exported twice gives the same page and scripts, byte for byte", async () => {
   const dir = await Deno.makeTempDir();
   try {
     // Two kernels at once, each on a fresh process, as two readers' exports would be.
@@ -72,12 +72,18 @@ Deno.test("a chapter exported twice gives the same page, byte for byte", async (
       const outDir = join(dir, run);
       const result = await exportChapters({ chapters: ["00"], outDir, log: () => {} });
       assert.deepEqual(result.failures, []);
-      const page = result.written.find((path) => !path.endsWith("index.html"));
+      const page = result.written.find((path) =>
+        path.endsWith(".html") && !path.endsWith("index.html")
+      );
       assert.ok(page, `no page written in ${outDir}`);
-      return await Deno.readTextFile(page);
+      const scripts = result.written.filter((path) => path.endsWith(".js")).sort();
+      assert.equal(scripts.length, 2, "the worker and the page script");
+      return [page, ...scripts].map((path) => Deno.readTextFileSync(path));
     }));
-    assert.ok(pages[0]!.includes("<svg"), "the page has figures");
-    assert.ok(pages[0] === pages[1], "the two exports differ");
+    assert.ok(pages[0]![0]!.includes("<svg"), "the page has figures");
+    for (const [index, text] of pages[0]!.entries()) {
+      assert.ok(text === pages[1]![index], `the two exports differ (file ${index})`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
