@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CellRunner, inspect, valueBundle } from "../../web/cell_runner.ts";
+import { CellRunner, valueBundle } from "../../web/cell_runner.ts";
+import { inspect } from "../../web/inspect.ts";
 import { pageSink } from "../../web/host/page_sink.ts";
 import type { FromWorker } from "../../web/messages.ts";
 

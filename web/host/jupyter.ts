@@ -7,6 +7,7 @@
  */
 import { progressBundle, type ProgressSink } from "../../lib/experiments/progress.ts";
 import { pageSink } from "./page_sink.ts";
+import { inspect } from "../inspect.ts";
 
 /** A MIME bundle, as Jupyter displays it: MIME type to data. */
 export type DisplayBundle = Readonly<Record<string, string>>;
@@ -35,13 +36,9 @@ export function displayNow(bundle: DisplayBundle): Promise<void> {
   return Promise.resolve();
 }
 
-/** A value's plain text: JSON where it can be, else the value as a string (a page has no Deno.inspect). */
+/** A value's plain text, close to Deno's console (a page has no `Deno.inspect`). */
 export function inspectValue(value: unknown): string {
-  try {
-    return JSON.stringify(value, null, 2) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  return inspect(value);
 }
 
 /**
