@@ -258,6 +258,40 @@ export interface ExecutedNotebook {
   readonly failure: CellFailure | null;
   /** Wall time of the whole run, kernel start included, in ms. */
   readonly durationMs: number;
+  /**
+   * Outputs that a standard client (nbconvert, JupyterLab, VS Code) would have lost or shown
+   * under the wrong cell; the executor files those that came late under their own cell.
+   */
+  readonly strayOutputs: readonly StrayOutput[];
+}
+
+/** An output that did not arrive while its cell was running. */
+export interface StrayOutput {
+  /** The index of the cell whose request it carried. */
+  readonly cell: number;
+  /** The message that carried it: `display_data`, `stream`, `execute_result`, ... */
+  readonly messageType: string;
+  /**
+   * `after-finish`: it came after the cell had reported itself finished (`idle`).
+   * `before-start`: it came before the cell's code was sent to run (`execute_input`), so it
+   * was an earlier cell's output stamped with this cell's request.
+   */
+  readonly when: "after-finish" | "before-start";
+}
+
+/** Where deno_execute.py lists stray outputs in the executed notebook's metadata. */
+const STRAY_OUTPUTS_KEY = "deno_execute_stray_outputs";
+
+/** Takes the executor's list of stray outputs out of an executed notebook's metadata. */
+export function takeStrayOutputs(notebook: Notebook): StrayOutput[] {
+  const listed = notebook.metadata[STRAY_OUTPUTS_KEY];
+  delete notebook.metadata[STRAY_OUTPUTS_KEY];
+  if (!Array.isArray(listed)) return [];
+  return listed.map((entry: { cell?: unknown; msg_type?: unknown; when?: unknown }) => ({
+    cell: Number(entry.cell),
+    messageType: String(entry.msg_type),
+    when: entry.when === "before-start" ? "before-start" : "after-finish",
+  }));
 }
 
 /**
@@ -317,11 +351,13 @@ export async function executeNotebook(
       await Deno.readTextFile(join(outDir, "executed.ipynb")),
       `the executed copy of ${displayName}`,
     );
+    const strayOutputs = takeStrayOutputs(notebook);
     return {
       path,
       notebook,
       failure: findCellFailure(notebook, displayName),
       durationMs: performance.now() - started,
+      strayOutputs,
     };
   } finally {
     await Deno.remove(outDir, { recursive: true }).catch(() => {});

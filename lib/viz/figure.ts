@@ -7,13 +7,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { type DomElement, plotDocument } from "./dom.ts";
-import {
-  displayNow,
-  displayWhenFlushed,
-  inJupyterKernel,
-  inspectValue,
-  kernelTurn,
-} from "./jupyter.ts";
+import { displayNow, displayWhenFlushed, inspectValue, outputsSent } from "./jupyter.ts";
 
 /** The MIME bundle a {@link Figure} hands to Jupyter. */
 export interface FigureBundle {
@@ -171,11 +165,11 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 /**
  * Displays something now, when running in the Deno Jupyter kernel: a figure, markup, any
  * object with its own Jupyter display (a table, a checked claim, an exercise result), or
- * any other value, formatted as a cell's value would be. It resolves after the kernel has
- * had a turn to send the output with this cell, and to nothing, so `await show(figure)` can
- * end a cell: the kernel sends a cell's value only after the cell's code has finished, at times
- * after it has reported the cell finished, and a front end then drops it or files it under
- * the next cell. In an exported page's Try it cell it shows under the cell; elsewhere (tests,
+ * any other value, formatted as a cell's value would be. It resolves once the kernel has
+ * had time to send the output with this cell (see `outputsSent` in jupyter.ts), and to
+ * nothing, so `await show(figure)` can end a cell: the kernel queues a cell's value only
+ * after the cell's code has finished, at times sends it after it has reported the cell
+ * finished, and a front end then drops it or files it under the next cell. In an exported page's Try it cell it shows under the cell; elsewhere (tests,
  * scripts) it shows nothing;
  * {@link markupOf} gives the markup instead.
  *
@@ -194,10 +188,10 @@ export async function show(item: Showable): Promise<void> {
 }
 
 /**
- * Prints text like `console.log`, and resolves after the kernel has had a turn to send it
- * with this cell. A cell that ends by printing after it awaited something otherwise has its
- * text sent after the cell reports it has finished now and then; ending it with
- * `await print(...)` keeps the text with its cell. Outside the kernel it is `console.log`.
+ * Prints text like `console.log`, and resolves once the kernel has had time to send it with
+ * this cell. A cell that ends with `console.log` has its text sent after the cell reports it
+ * has finished now and then; ending it with `await print(...)` keeps the text with its cell.
+ * Outside the kernel it is `console.log`.
  *
  * @example
  * ```ts
@@ -206,7 +200,7 @@ export async function show(item: Showable): Promise<void> {
  */
 export async function print(...values: unknown[]): Promise<void> {
   console.log(...values);
-  if (inJupyterKernel()) await kernelTurn();
+  await outputsSent();
 }
 
 /**

@@ -1,17 +1,21 @@
 /**
  * Handing outputs to the Deno Jupyter kernel so that they arrive with their own cell.
  *
- * Deno's kernel (2.9.6) sends a cell's outputs from asynchronous operations that run only
- * when its event loop turns, and it may report the cell finished (`idle`) before the loop
- * has turned: the output then goes out late, or stamped with the next cell's request, and
- * a front end drops it or shows it under the next cell. A raw client shows which outputs
- * suffer: a cell's value (the kernel formats and sends it asynchronously, after the cell
- * has run), `Deno.jupyter.display` and `broadcast` whose promises nothing awaits, and even
- * an awaited display when no timer is pending. Waiting for one timer turn keeps the loop
- * running until the queued messages are sent, which is what the helpers here do. A cell's
- * value cannot be made safe this way (it is formatted after the cell's code has finished), so
- * chapters end a cell with `await show(...)` or `await print(...)` (figure.ts), which
- * resolve only after that turn, and leave the cell's value `undefined`.
+ * Deno's kernel (2.9.6) runs a cell on one thread and talks to the front end from another.
+ * Everything a cell outputs (`Deno.jupyter.display`, `broadcast`, `console.log`, its value)
+ * goes into a queue between the two, and the talking thread drains that queue one message
+ * at a time, signing and writing each. When the cell finishes, the same thread reports it
+ * finished (`idle`) without waiting for the queue to be empty. A message still queued then
+ * goes out after `idle`, where a standard client (nbconvert, JupyterLab, VS Code) has
+ * stopped listening for that cell, or stamped with the next cell's request, which files it
+ * under the next cell. How long the queue takes to drain depends on what is in it and on
+ * how busy the machine is, and the cell's thread cannot see the queue.
+ *
+ * So the helpers here wait, in real time, for the queue to drain before they resolve: a
+ * floor that covers a busy machine's scheduling delay, plus time for the bytes queued since
+ * the last wait. Chapters end a cell with `await show(...)` or `await print(...)`
+ * (figure.ts), which resolve only after that wait, and leave the cell's value `undefined`:
+ * a cell's value is queued after the cell has finished, when no wait can help it.
  *
  * This is the one place in the library that uses a timer; it never affects results. It is
  * also the library's one door to the kernel (displays, progress messages, the process id):
@@ -38,32 +42,84 @@ export function inJupyterKernel(): boolean {
   }
 }
 
-/** Resolves after one turn of the event loop (a zero-delay timer). */
-export function kernelTurn(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * The least time the kernel is given to send what a cell queued, in milliseconds: on a
+ * busy machine its sending thread can wait one scheduling period (some 10 to 20 ms) before
+ * it runs again.
+ */
+export const OUTPUT_SETTLE_MS = 25;
+
+/**
+ * The time assumed for each queued message, in milliseconds: the kernel signs each one on a
+ * worker thread and writes it, a few turns of its event loop.
+ */
+export const OUTPUT_MS_PER_MESSAGE = 1;
+
+/**
+ * The sending rate assumed for queued bytes, in bytes per millisecond: well below what a
+ * front end reads on a busy machine (the kernel signs each message and writes it to every
+ * client), so that a figure's bytes are counted generously.
+ */
+export const OUTPUT_BYTES_PER_MS = 10_000;
+
+let messagesQueuedSinceSettle = 0;
+let bytesQueuedSinceSettle = 0;
+
+/** Counts a message handed to the kernel's queue, and its bytes, for {@link outputsSent}. */
+export function noteQueuedMessage(bytes: number): void {
+  messagesQueuedSinceSettle += 1;
+  bytesQueuedSinceSettle += bytes;
+}
+
+/**
+ * How long {@link outputsSent} waits for the kernel to send a queue of so many messages and
+ * bytes, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * outputSettleMs(1, 50_000); // 25 + 1 + 5 = 31
+ * ```
+ */
+export function outputSettleMs(messages: number, bytes: number): number {
+  return OUTPUT_SETTLE_MS + messages * OUTPUT_MS_PER_MESSAGE + bytes / OUTPUT_BYTES_PER_MS;
+}
+
+/**
+ * Resolves once the kernel has had time to send everything queued so far: inside the
+ * kernel, after {@link outputSettleMs} for what was queued since the last call (console
+ * output the library does not see is covered by the floor); elsewhere at once.
+ */
+export function outputsSent(): Promise<void> {
+  if (!inJupyterKernel()) return Promise.resolve();
+  const waitMs = outputSettleMs(messagesQueuedSinceSettle, bytesQueuedSinceSettle);
+  messagesQueuedSinceSettle = 0;
+  bytesQueuedSinceSettle = 0;
+  return new Promise((resolve) => setTimeout(resolve, waitMs));
 }
 
 /**
  * A display bundle for a `Symbol.for("Jupyter.display")` method. Inside the kernel it is a
- * promise that resolves after one turn of the event loop, so the kernel keeps its loop
- * running, and sends what the cell queued, before it sends the value and reports the cell
- * finished. Elsewhere (tests, scripts) it is the bundle itself.
+ * promise that resolves after {@link outputsSent}, so that what the cell showed before its
+ * value is sent with the cell (the value itself the kernel queues afterwards, and it may
+ * still arrive late: chapters show things with `await show(...)`). Elsewhere (tests,
+ * scripts) it is the bundle itself.
  */
 export function displayWhenFlushed<T>(bundle: T): T | Promise<T> {
   if (!inJupyterKernel()) return bundle;
-  return kernelTurn().then(() => bundle);
+  return outputsSent().then(() => bundle);
 }
 
 /**
- * Shows a MIME bundle now, under the running cell, when running in the kernel, and waits
- * until it has been sent with this cell; elsewhere it shows nothing.
+ * Shows a MIME bundle now, under the running cell, when running in the kernel, and resolves
+ * once the kernel has had time to send it with this cell ({@link outputsSent}); elsewhere it
+ * shows nothing.
  */
 export async function displayNow(bundle: DisplayBundle): Promise<void> {
   const jupyter = jupyterNamespace();
   if (jupyter === undefined) return;
+  noteQueuedMessage(bundleBytes(bundle));
   await jupyter.display(bundle, { raw: true });
-  // The display is queued, not sent: one turn of the loop sends it with this cell.
-  await kernelTurn();
+  await outputsSent();
 }
 
 /** A value's plain text as the kernel prints a cell's value: Deno's inspection. */
@@ -81,6 +137,7 @@ export function kernelBroadcast(): KernelBroadcast {
     throw new Error("Cannot show progress in a notebook: this is not Deno's Jupyter kernel");
   }
   return (messageType, content) => {
+    noteQueuedMessage(JSON.stringify(content).length);
     void Deno.jupyter.broadcast(messageType, content);
   };
 }
@@ -115,4 +172,11 @@ function jupyterNamespace(): JupyterNamespace | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** About how many bytes a bundle takes in a message: the length of its texts. */
+function bundleBytes(bundle: DisplayBundle): number {
+  let bytes = 0;
+  for (const text of Object.values(bundle)) bytes += text.length;
+  return bytes;
 }

@@ -4,9 +4,7 @@
  * against the project's executor: no cell failed, every output is there and in its own cell
  * (the same outputs, each result with its cell's execution count; a progress display that
  * never reached "done" differs from the executor's and fails too), and every figure is
- * drawn as SVG. A chapter whose outputs are out of place after the first Run All (the
- * kernel race in README's "Known issue") is reported and run once more; the second run
- * must match. Then one try-it knob is changed and the cell re-run, which must redraw its
+ * drawn as SVG, all on the first Run All. Then one try-it knob is changed and the cell re-run, which must redraw its
  * figure. A screenshot of each chapter's edited try-it cell goes to
  * `dist/screenshots/lab_NN_slug.png`.
  *
@@ -101,20 +99,10 @@ Deno.test({
           const page = await browser.newPage();
           try {
             await openNotebook(page, server.notebookUrl(workspace.notebooks[index]!), 180_000);
-            let cells = await runAll(page, slug);
-            let differences = compareOutputs(references[index]!, asNotebook(cells));
-            if (differences.length > 0) {
-              // Deno 2.9.6's kernel can send a cell's result after the cell reports idle,
-              // stamped with the next request's header (README, "Known issue"). Say so, and
-              // give the chapter one more Run All before calling it a failure.
-              console.warn(
-                `${slug}: ${differences.length} output(s) out of place on the first Run All ` +
-                  `(${differences.map((d) => `cell ${d.cellIndex} ${d.kind}`).join(", ")}); ` +
-                  "running every cell again",
-              );
-              cells = await runAll(page, slug);
-              differences = compareOutputs(references[index]!, asNotebook(cells));
-            }
+            const cells = await runAll(page, slug);
+            // Every output in its own cell on the first Run All: the library waits for Deno's
+            // kernel to send what a cell queued before the cell ends (lib/viz/jupyter.ts).
+            const differences = compareOutputs(references[index]!, asNotebook(cells));
             assert.deepEqual(
               differences.map((d) => `cell ${d.cellIndex} (${d.firstLine}): ${d.kind} ${d.output}`),
               [],

@@ -81,3 +81,18 @@ export function cellsShowingTheirValue(notebook: Notebook): string[] {
   }
   return found;
 }
+
+/**
+ * The outputs that did not arrive while their cell ran, each as "cell N (`first line`):
+ * message type, after the cell finished" (or "before the cell started": an earlier cell's
+ * output stamped with this cell's request). A standard client (nbconvert, JupyterLab, VS
+ * Code) would have lost each of these or shown it under the wrong cell.
+ */
+export function strayOutputsOf(executed: ExecutedNotebook): string[] {
+  return executed.strayOutputs.map(({ cell, messageType, when }) => {
+    const source = executed.notebook.cells[cell];
+    const line = source === undefined ? "?" : firstSourceLine(source, 60);
+    const why = when === "after-finish" ? "after the cell finished" : "before the cell started";
+    return `cell ${cell} (\`${line}\`): ${messageType}, ${why}`;
+  });
+}

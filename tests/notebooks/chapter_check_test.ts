@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ExecutedNotebook } from "../../tools/jupyter.ts";
 import type { Cell } from "../../tools/notebook_json.ts";
-import { cellsShowingTheirValue, checkExecutedChapter } from "./chapter_check.ts";
+import { cellsShowingTheirValue, checkExecutedChapter, strayOutputsOf } from "./chapter_check.ts";
 
 const SVG = '<svg viewBox="0 0 4 4"><rect width="2" height="2"/></svg>';
 
@@ -11,6 +11,7 @@ function executed(cells: Cell[]): ExecutedNotebook {
     notebook: { cells, metadata: {}, nbformat: 4, nbformat_minor: 5 },
     failure: null,
     durationMs: 1,
+    strayOutputs: [],
   };
 }
 
@@ -61,4 +62,20 @@ Deno.test("cellsShowingTheirValue names the cells whose output is their value", 
   const run = executed([display({ "text/html": SVG }), value]);
   assert.deepEqual(cellsShowingTheirValue(run.notebook), ["cell 1 (`table(rows)`)"]);
   assert.deepEqual(cellsShowingTheirValue(executed([display({ "text/html": SVG })]).notebook), []);
+});
+
+Deno.test("strayOutputsOf names each output that did not arrive while its cell ran", () => {
+  const run = executed([display({ "text/plain": "a" }), display({ "text/plain": "b" })]);
+  assert.deepEqual(strayOutputsOf(run), []);
+  const stray = {
+    ...run,
+    strayOutputs: [
+      { cell: 0, messageType: "stream", when: "after-finish" as const },
+      { cell: 1, messageType: "display_data", when: "before-start" as const },
+    ],
+  };
+  assert.deepEqual(strayOutputsOf(stray), [
+    "cell 0 (`show()`): stream, after the cell finished",
+    "cell 1 (`show()`): display_data, before the cell started",
+  ]);
 });

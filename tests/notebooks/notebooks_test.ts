@@ -10,7 +10,12 @@ import { basename } from "node:path";
 import { type ChapterRef, notebookTitle } from "../../tools/html_page.ts";
 import { type ExecutedNotebook, NOTEBOOKS_DIR } from "../../tools/jupyter.ts";
 import { chapterSlug, listNotebooks, readNotebook } from "../../tools/notebook_json.ts";
-import { cellsShowingTheirValue, checkExecutedChapter, runChapter } from "./chapter_check.ts";
+import {
+  cellsShowingTheirValue,
+  checkExecutedChapter,
+  runChapter,
+  strayOutputsOf,
+} from "./chapter_check.ts";
 
 const FAILING_FIXTURE = new URL("../fixtures/notebooks/failing/01_throws.ipynb", import.meta.url)
   .pathname;
@@ -32,6 +37,23 @@ Deno.test("notebook test names the file, cell, first line and error of a failing
   // Execution stopped at the failure: the cell after it never ran.
   const after = run.notebook.cells[3];
   assert.equal(after?.outputs?.length ?? 0, 0);
+});
+
+const LATE_FIXTURE = new URL("../fixtures/notebooks/late/01_late_outputs.ipynb", import.meta.url)
+  .pathname;
+
+Deno.test("the executor lists outputs that did not arrive while their cell ran, and the library's wait leaves none", async () => {
+  const run = await runChapter(LATE_FIXTURE);
+  assert.equal(run.failure, null);
+  // Cell 2 queues forty displays of 250 kB and ends at once: the kernel reports it finished before it
+  // has sent them all. Cell 3 queues the same through the library and waits.
+  const strayFrom = (cell: number) => run.strayOutputs.filter((stray) => stray.cell === cell);
+  assert.ok(strayFrom(2).length > 0, "expected outputs from cell 2 to come after it finished");
+  assert.ok(strayFrom(2).every((stray) => stray.when === "after-finish"));
+  assert.deepEqual(strayFrom(3), []);
+  // The executor waits for the kernel to fall silent before the next cell, so each cell
+  // keeps its own forty.
+  assert.deepEqual(run.notebook.cells.map((cell) => cell.outputs?.length ?? 0), [0, 0, 40, 40]);
 });
 
 const chapters = await listNotebooks(Deno.env.get("NOTEBOOKS_DIR") || NOTEBOOKS_DIR);
@@ -73,6 +95,13 @@ for (const [index, path] of chapters.entries()) {
         [],
         `${basename(path)} shows cell values, which a standard client can lose: ` +
           `end these with \`await show(...)\`: ${values.join(", ")}`,
+      );
+      const stray = strayOutputsOf(executed);
+      assert.deepEqual(
+        stray,
+        [],
+        `${basename(path)} has outputs that did not arrive while their cell ran, which a ` +
+          `standard client would lose or show under another cell: ${stray.join(", ")}`,
       );
     },
   });

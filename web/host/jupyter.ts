@@ -1,7 +1,7 @@
 /**
  * The browser build's stand-in for lib/viz/jupyter.ts, with the same exports: there is no
  * kernel, so displays and progress go to the page's sink (see page_sink.ts), and nothing
- * waits for an event loop turn.
+ * waits for a kernel to send them.
  *
  * @module
  */
@@ -20,8 +20,25 @@ export function inJupyterKernel(): boolean {
   return false;
 }
 
+/** No wait in a page (the kernel's least wait for its queue of outputs, in milliseconds). */
+export const OUTPUT_SETTLE_MS = 0;
+
+/** No wait in a page (the kernel's assumed time per queued message, in milliseconds). */
+export const OUTPUT_MS_PER_MESSAGE = 0;
+
+/** Unused in a page (the kernel's assumed sending rate, in bytes per millisecond). */
+export const OUTPUT_BYTES_PER_MS = Infinity;
+
+/** Nothing to count: a page sends its outputs as they are made. */
+export function noteQueuedMessage(_bytes: number): void {}
+
+/** No wait in a page: 0 ms, whatever is queued. */
+export function outputSettleMs(_messages: number, _bytes: number): number {
+  return 0;
+}
+
 /** Resolves at once: a page sends its outputs as they are made. */
-export function kernelTurn(): Promise<void> {
+export function outputsSent(): Promise<void> {
   return Promise.resolve();
 }
 
