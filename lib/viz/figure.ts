@@ -169,8 +169,8 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  * had time to send the output with this cell (see `outputsSent` in jupyter.ts), and to
  * nothing, so `await show(figure)` can end a cell: the kernel queues a cell's value only
  * after the cell's code has finished, at times sends it after it has reported the cell
- * finished, and a front end then drops it or files it under the next cell. In an exported page's Try it cell it shows under the cell; elsewhere (tests,
- * scripts) it shows nothing;
+ * finished, and a front end then drops it or files it under the next cell. In an exported
+ * page's Try it cell it shows under the cell; elsewhere (tests, scripts) it shows nothing;
  * {@link markupOf} gives the markup instead.
  *
  * @example

@@ -12,8 +12,8 @@
  * how busy the machine is, and the cell's thread cannot see the queue.
  *
  * So the helpers here wait, in real time, for the queue to drain before they resolve: a
- * floor that covers a busy machine's scheduling delay, plus time for the bytes queued since
- * the last wait. Chapters end a cell with `await show(...)` or `await print(...)`
+ * floor that covers a busy machine's scheduling delay, plus time for the messages and bytes
+ * the library queued since the last wait. Chapters end a cell with `await show(...)` or `await print(...)`
  * (figure.ts), which resolve only after that wait, and leave the cell's value `undefined`:
  * a cell's value is queued after the cell has finished, when no wait can help it.
  *
@@ -47,26 +47,26 @@ export function inJupyterKernel(): boolean {
  * busy machine its sending thread can wait one scheduling period (some 10 to 20 ms) before
  * it runs again.
  */
-export const OUTPUT_SETTLE_MS = 25;
+const OUTPUT_SETTLE_MS = 25;
 
 /**
  * The time assumed for each queued message, in milliseconds: the kernel signs each one on a
  * worker thread and writes it, a few turns of its event loop.
  */
-export const OUTPUT_MS_PER_MESSAGE = 1;
+const OUTPUT_MS_PER_MESSAGE = 1;
 
 /**
  * The sending rate assumed for queued bytes, in bytes per millisecond: well below what a
  * front end reads on a busy machine (the kernel signs each message and writes it to every
  * client), so that a figure's bytes are counted generously.
  */
-export const OUTPUT_BYTES_PER_MS = 10_000;
+const OUTPUT_BYTES_PER_MS = 10_000;
 
 let messagesQueuedSinceSettle = 0;
 let bytesQueuedSinceSettle = 0;
 
 /** Counts a message handed to the kernel's queue, and its bytes, for {@link outputsSent}. */
-export function noteQueuedMessage(bytes: number): void {
+function noteQueuedMessage(bytes: number): void {
   messagesQueuedSinceSettle += 1;
   bytesQueuedSinceSettle += bytes;
 }

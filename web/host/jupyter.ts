@@ -20,18 +20,6 @@ export function inJupyterKernel(): boolean {
   return false;
 }
 
-/** No wait in a page (the kernel's least wait for its queue of outputs, in milliseconds). */
-export const OUTPUT_SETTLE_MS = 0;
-
-/** No wait in a page (the kernel's assumed time per queued message, in milliseconds). */
-export const OUTPUT_MS_PER_MESSAGE = 0;
-
-/** Unused in a page (the kernel's assumed sending rate, in bytes per millisecond). */
-export const OUTPUT_BYTES_PER_MS = Infinity;
-
-/** Nothing to count: a page sends its outputs as they are made. */
-export function noteQueuedMessage(_bytes: number): void {}
-
 /** No wait in a page: 0 ms, whatever is queued. */
 export function outputSettleMs(_messages: number, _bytes: number): number {
   return 0;
