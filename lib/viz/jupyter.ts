@@ -13,9 +13,10 @@
  *
  * So the helpers here wait, in real time, for the queue to drain before they resolve: a
  * floor that covers a busy machine's scheduling delay, plus time for the messages and bytes
- * the library queued since the last wait. Chapters end a cell with `await show(...)` or `await print(...)`
- * (figure.ts), which resolve only after that wait, and leave the cell's value `undefined`:
- * a cell's value is queued after the cell has finished, when no wait can help it.
+ * the library queued since the last wait. Chapters end a cell with `await show(...)` or
+ * `await print(...)` (figure.ts), which resolve only after that wait, and leave the cell's
+ * value `undefined`: a cell's value is queued after the cell has finished, when no wait can
+ * help it.
  *
  * This is the one place in the library that uses a timer; it never affects results. It is
  * also the library's one door to the kernel (displays, progress messages, the process id):
